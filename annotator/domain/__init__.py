@@ -1,0 +1,1 @@
+"""Domain model: articles, schema, annotations and reviews, with no storage or Qt."""

@@ -1,0 +1,1 @@
+"""Storage: the SQLite project file, its migrations and one repository per aggregate."""

@@ -1,0 +1,183 @@
+"""The article repository: canonical texts, metadata, duplicates by hash, full-text search."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from annotator.domain.article import Article
+from annotator.domain.errors import InvalidDataError, NotFoundError
+from annotator.storage.database import ProjectDatabase
+from annotator.storage.rows import dump_json, dump_time, load_json, load_time
+
+_COLUMNS = (
+    "id, text, sha256, title, source, author, published, url, language, external_id, meta, "
+    "created_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSummary:
+    """What lists show of an article, without its text."""
+
+    id: str
+    position: int
+    title: str
+    source: str
+    published: str | None
+    external_id: str | None
+    text_length: int
+    display_title: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    article_id: str
+    title: str
+    snippet: str
+
+
+def _article(row: sqlite3.Row | tuple[object, ...]) -> Article:
+    (id_, text, sha, title, source, author, published, url, lang, ext, meta, created) = row
+    return Article.model_construct(
+        id=id_,
+        text=text,
+        sha256=sha,
+        title=title,
+        source=source,
+        author=author,
+        published=published,
+        url=url,
+        language=lang,
+        external_id=ext,
+        meta=load_json(str(meta)),
+        created_at=load_time(str(created)),
+    )
+
+
+class ArticleRepository:
+    def __init__(self, database: ProjectDatabase) -> None:
+        self._database = database
+        self._conn = database.conn
+
+    def add(self, article: Article) -> bool:
+        """Store an article; False (and nothing stored) if the same text is already there."""
+        return self.add_many([article]) == []
+
+    def add_many(self, articles: Iterable[Article]) -> list[tuple[Article, str]]:
+        """Store articles in one transaction; return the duplicates as (article, existing id)."""
+        duplicates: list[tuple[Article, str]] = []
+        with self._database.transaction() as conn:
+            (position,) = conn.execute("SELECT COALESCE(MAX(position), 0) FROM articles").fetchone()
+            for article in articles:
+                existing = conn.execute(
+                    "SELECT id FROM articles WHERE sha256 = ?", (article.sha256,)
+                ).fetchone()
+                if existing is not None:
+                    duplicates.append((article, existing[0]))
+                    continue
+                position += 1
+                try:
+                    cursor = conn.execute(
+                        "INSERT INTO articles (id, position, text, text_length, sha256, title, "
+                        "source, author, published, url, language, external_id, meta, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            article.id,
+                            position,
+                            article.text,
+                            len(article.text),
+                            article.sha256,
+                            article.title,
+                            article.source,
+                            article.author,
+                            article.published,
+                            article.url,
+                            article.language,
+                            article.external_id,
+                            dump_json(article.meta),
+                            dump_time(article.created_at),
+                        ),
+                    )
+                except sqlite3.IntegrityError:
+                    raise InvalidDataError(
+                        f"article id {article.id} already exists with another text"
+                    ) from None
+                conn.execute(
+                    "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
+                    (cursor.lastrowid, article.title, article.text),
+                )
+        return duplicates
+
+    def get(self, article_id: str) -> Article:
+        row = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no article with id {article_id}")
+        return _article(row)
+
+    def find_by_sha256(self, sha256: str) -> str | None:
+        row = self._conn.execute("SELECT id FROM articles WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def find_by_external_id(self, external_id: str) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT id FROM articles WHERE external_id = ? ORDER BY position", (external_id,)
+        )
+        return [str(r[0]) for r in rows]
+
+    def text_length(self, article_id: str) -> int:
+        row = self._conn.execute(
+            "SELECT text_length FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no article with id {article_id}")
+        return int(row[0])
+
+    def iter_all(self, *, batch: int = 500) -> Iterator[Article]:
+        """Every article in project order, streamed (a large project never sits in memory)."""
+        last = 0
+        while True:
+            rows = self._conn.execute(
+                f"SELECT position, {_COLUMNS} FROM articles WHERE position > ? "
+                "ORDER BY position LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _article(row[1:])
+            last = rows[-1][0]
+
+    def summaries(self) -> list[ArticleSummary]:
+        rows = self._conn.execute(
+            "SELECT id, position, title, source, published, external_id, text_length, "
+            "substr(text, 1, 120) FROM articles ORDER BY position"
+        )
+        out = []
+        for id_, pos, title, source, published, ext, length, head in rows:
+            display = title or str(head).lstrip().split("\n", 1)[0][:80]
+            out.append(ArticleSummary(id_, pos, title, source, published, ext, length, display))
+        return out
+
+    def count(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def ids(self) -> list[str]:
+        return [str(r[0]) for r in self._conn.execute("SELECT id FROM articles ORDER BY position")]
+
+    def search(self, query: str, *, limit: int = 200) -> list[SearchHit]:
+        """Full-text search over titles and texts; words are matched as prefixes."""
+        words = [w.replace('"', '""') for w in query.split() if w.strip()]
+        if not words:
+            return []
+        match = " ".join(f'"{w}"*' for w in words)
+        rows = self._conn.execute(
+            "SELECT a.id, a.title, snippet(articles_fts, 1, '[', ']', '…', 12) "
+            "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
+            (match, limit),
+        )
+        return [SearchHit(str(i), str(t), str(s)) for i, t, s in rows]
