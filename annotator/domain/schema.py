@@ -6,7 +6,7 @@ import json
 import tomllib
 from collections import Counter
 from pathlib import Path
-from typing import Self
+from typing import Self, TypeVar
 
 import tomli_w
 from pydantic import Field, ValidationError, model_validator
@@ -16,6 +16,8 @@ from annotator.domain.errors import InvalidDataError, explain
 
 LABEL_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$"
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+T = TypeVar("T", bound=DomainModel)
 
 
 class EntityType(DomainModel):
@@ -73,7 +75,8 @@ class Schema(DomainModel):
     )
     polarities: list[Polarity] = Field(
         default_factory=lambda: [
-            Polarity(name=n, key=n[0]) for n in ("favor", "against", "neutral", "none")
+            Polarity(name=n, key=k)
+            for n, k in (("favor", "f"), ("against", "a"), ("neutral", "n"), ("none", "o"))
         ]
     )
     topics: list[Topic] = Field(default_factory=list)
@@ -188,3 +191,49 @@ def default_schema() -> Schema:
 
     text = resource("schema", "news.toml").read_text(encoding="utf-8")
     return Schema.from_toml(text, source="resources/schema/news.toml")
+
+
+def merge_schemas(base: Schema, incoming: Schema) -> tuple[Schema, list[str]]:
+    """``base`` plus every label of ``incoming`` it lacks; returns the result and what was added.
+
+    Nothing of ``base`` changes. An added entity type whose hotkey is taken loses the hotkey.
+    """
+    added: list[str] = []
+    taken = {t.hotkey for t in base.entity_types if t.hotkey is not None}
+    entity_types = list(base.entity_types)
+    for entity_type in incoming.entity_types:
+        if base.entity_type(entity_type.name) is None:
+            if entity_type.hotkey in taken:
+                entity_type = entity_type.model_copy(update={"hotkey": None})
+            taken.add(entity_type.hotkey)
+            entity_types.append(entity_type)
+            added.append(f"entity type {entity_type.name}")
+
+    def union(kind: str, mine: list[T], theirs: list[T]) -> list[T]:
+        names = {getattr(x, "name") for x in mine}
+        extra = [x for x in theirs if getattr(x, "name") not in names]
+        added.extend(f"{kind} {getattr(x, 'name')}" for x in extra)
+        return [*mine, *extra]
+
+    polarity_keys = {p.key for p in base.polarities if p.key}
+    polarities = union("polarity", base.polarities, incoming.polarities)
+    polarities = [
+        p.model_copy(update={"key": None})
+        if p not in base.polarities and p.key in polarity_keys
+        else p
+        for p in polarities
+    ]
+    merged = base.model_copy(
+        update={
+            "entity_types": entity_types,
+            "quote_types": union("quote type", base.quote_types, incoming.quote_types),
+            "polarities": polarities,
+            "topics": union("topic", base.topics, incoming.topics),
+            "document_questions": union(
+                "document question", base.document_questions, incoming.document_questions
+            ),
+            "speech_verbs": base.speech_verbs
+            + [v for v in incoming.speech_verbs if v not in base.speech_verbs],
+        }
+    )
+    return Schema.model_validate(merged.model_dump()), added

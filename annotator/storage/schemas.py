@@ -39,7 +39,12 @@ class SchemaRepository:
         return self._cache[1]
 
     def save(self, schema: Schema, *, note: str = "") -> int:
-        """Store a new version of the schema; returns its number."""
+        """Store a new version of the schema; returns its number.
+
+        Validated again here: ``model_copy(update=...)`` skips validation, and a schema with a
+        clash must never reach the file.
+        """
+        schema = Schema.from_dict(schema.model_dump(), source="schema")
         with self._database.transaction() as conn:
             (latest,) = conn.execute(
                 "SELECT COALESCE(MAX(version), 0) FROM schema_versions"

@@ -1,0 +1,213 @@
+"""The command line: init, import, export, stats, demo, gui."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from annotator import __version__
+from annotator.domain.errors import AnnotatorError
+from annotator.domain.schema import Schema, default_schema
+from annotator.formats.article_records import FieldMapping
+from annotator.services import exporting, importing, stats
+from annotator.storage.project import Project
+
+app = typer.Typer(
+    name="annotator",
+    help="Annotate news articles with entities, quotes and stances.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True, highlight=False)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"annotator: {message}", markup=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"annotator {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Annotator: read news articles and mark entities, quotes and stances."""
+
+
+ProjectArg = Annotated[Path, typer.Argument(help="The project file.")]
+
+
+def _open(path: Path, *, read_only: bool = False) -> Project:
+    return Project.open(path, read_only=read_only)
+
+
+@app.command()
+def init(
+    project: ProjectArg,
+    schema: Annotated[
+        Path | None, typer.Option("--schema", help="A schema file (TOML or JSON).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="The project's name.")] = None,
+) -> None:
+    """Create a new project file."""
+    label_schema = Schema.load(schema) if schema else default_schema()
+    with Project.create(project, schema=label_schema, name=name):
+        pass
+    out.print(f"Created {project} with {len(label_schema.entity_types)} entity types.")
+
+
+def _progress(transient: bool = True) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=transient,
+        disable=not err.is_terminal,
+    )
+
+
+@app.command("import")
+def import_(
+    project: ProjectArg,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to import.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto, txt or jsonl (native files are detected).")
+    ] = "auto",
+    text_field: Annotated[str | None, typer.Option(help="JSONL: the field with the text.")] = None,
+    title_field: Annotated[str | None, typer.Option(help="JSONL: the title field.")] = None,
+    source_field: Annotated[str | None, typer.Option(help="JSONL: the outlet field.")] = None,
+    date_field: Annotated[str | None, typer.Option(help="JSONL: the date field.")] = None,
+    url_field: Annotated[str | None, typer.Option(help="JSONL: the URL field.")] = None,
+    id_field: Annotated[str | None, typer.Option(help="JSONL: the external id field.")] = None,
+) -> None:
+    """Import articles (plain text, JSONL) or a native JSONL export with its annotations."""
+    mapping = FieldMapping().with_overrides(
+        text=text_field, title=title_field, source=source_field, published=date_field,
+        url=url_field, external_id=id_field,
+    )
+    with _open(project) as opened, _progress() as bar:
+        task = bar.add_task("Importing", total=None)
+        report = importing.import_paths(
+            opened, paths, fmt=fmt, mapping=mapping, progress=lambda n: bar.advance(task, n)
+        )
+    for file in report.files:
+        if file.error:
+            err.print(f"annotator: {file.error} (nothing imported from this file)", markup=False)
+        for added in file.schema_added:
+            out.print(f"{file.path.name}: added {added} to the schema")
+    out.print(
+        f"Imported {report.imported} article(s)"
+        + (f" and {report.sets} annotation set(s)" if report.sets else "")
+        + f"; skipped {report.duplicates} duplicate(s); {len(report.failed)} file(s) failed."
+    )
+    for file in report.files:
+        if file.duplicates:
+            shown = ", ".join(file.duplicates[:5]) + (" …" if len(file.duplicates) > 5 else "")
+            out.print(f"  {file.path.name}: duplicates skipped: {shown}", markup=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    project: ProjectArg,
+    fmt: Annotated[str, typer.Option("--format", help="Export format: jsonl.")] = "jsonl",
+    out_path: Annotated[Path, typer.Option("--out", help="The file to write.")] = Path(
+        "export.jsonl"
+    ),
+) -> None:
+    """Export the project (articles, every annotator's sets, gold, statuses)."""
+    with _open(project, read_only=True) as opened, _progress() as bar:
+        task = bar.add_task("Exporting", total=opened.articles.count())
+        report = exporting.export_project(
+            opened, out_path, fmt=fmt, progress=lambda n: bar.advance(task, n)
+        )
+    out.print(f"Wrote {report.articles} article(s) and {report.sets} set(s) to {report.path}.")
+
+
+@app.command("stats")
+def stats_(
+    project: ProjectArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Articles, annotators, labels per layer and label, status counts."""
+    with _open(project, read_only=True) as opened:
+        data = stats.project_stats(opened)
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    out.print(f"[bold]{data['project']}[/bold]  {data['path']}")
+    out.print(f"Articles: {data['articles']}   gold sets: {data['gold_sets']}")
+    status = ", ".join(f"{k}: {v}" for k, v in data["status"].items())
+    out.print(f"Annotation sets by status: {status}")
+    if data["annotators"]:
+        table = Table("annotator", *data["status"].keys(), title="Annotators")
+        for row in data["annotators"]:
+            table.add_row(row["name"], *(str(v) for v in row["sets"].values()))
+        out.print(table)
+    labels = Table("layer", "label", "count", title="Labels (annotators' sets)")
+    for layer, counts in data["labels"].items():
+        for label, count in sorted(counts.items()):
+            labels.add_row(layer, label, str(count))
+    out.print(labels)
+
+
+@app.command()
+def demo(
+    no_gui: Annotated[
+        bool, typer.Option("--no-gui", help="Only create the project and print its path.")
+    ] = False,
+) -> None:
+    """Create (or reuse) the demo project with the sample articles and open it."""
+    from annotator.services.demo import ensure_demo_project
+    from annotator.settings import data_dir
+
+    path = ensure_demo_project(data_dir())
+    out.print(str(path), markup=False, highlight=False)
+    if not no_gui:
+        _run_gui(path)
+
+
+@app.command()
+def gui(project: Annotated[Path | None, typer.Argument(help="The project file.")] = None) -> None:
+    """Open the annotation window."""
+    _run_gui(project)
+
+
+def _run_gui(project: Path | None) -> None:
+    try:
+        from annotator.app import run
+    except ImportError as error:  # Qt missing or broken on this machine
+        fail(f"the window cannot start: {error}")
+    raise typer.Exit(run(project))
+
+
+def main() -> None:
+    """Entry point: user mistakes end as one sentence on stderr and a non-zero exit code."""
+    try:
+        app()
+    except AnnotatorError as error:
+        err.print(f"annotator: {error}", markup=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("annotator: interrupted")
+        sys.exit(130)

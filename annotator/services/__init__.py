@@ -1,0 +1,1 @@
+"""Use cases over a project: importing, exporting, annotating, reviewing, statistics."""
