@@ -101,8 +101,12 @@ def import_(
 ) -> None:
     """Import articles (plain text, JSONL) or a native JSONL export with its annotations."""
     mapping = FieldMapping().with_overrides(
-        text=text_field, title=title_field, source=source_field, published=date_field,
-        url=url_field, external_id=id_field,
+        text=text_field,
+        title=title_field,
+        source=source_field,
+        published=date_field,
+        url=url_field,
+        external_id=id_field,
     )
     with _open(project) as opened, _progress() as bar:
         task = bar.add_task("Importing", total=None)

@@ -5,7 +5,7 @@ import os
 # Without a display Qt aborts the process (exit 134) before pytest can print a summary.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(autouse=True)

@@ -115,7 +115,11 @@ class Quote(SpanItem):
     def _cue_complete(self) -> Self:
         if (self.cue_start is None) != (self.cue_end is None):
             raise ValueError("a cue needs both cue_start and cue_end")
-        if self.cue_start is not None and self.cue_end is not None and self.cue_end <= self.cue_start:
+        if (
+            self.cue_start is not None
+            and self.cue_end is not None
+            and self.cue_end <= self.cue_start
+        ):
             raise ValueError(f"cue span [{self.cue_start}, {self.cue_end}) is empty or reversed")
         return self
 
@@ -194,7 +198,9 @@ class AnnotationSet(DomainModel):
         quote_ids = {q.id for q in self.quotes}
         for mention in self.mentions:
             if mention.entity_id is not None and mention.entity_id not in entity_ids:
-                problems.append(f"mention {mention.id} belongs to unknown entity {mention.entity_id}")
+                problems.append(
+                    f"mention {mention.id} belongs to unknown entity {mention.entity_id}"
+                )
         for quote in self.quotes:
             if quote.speaker_id is not None and quote.speaker_id not in mention_ids:
                 problems.append(
@@ -258,7 +264,9 @@ class AnnotationSet(DomainModel):
         labels = set(schema.entity_labels)
         for mention in self.mentions:
             if mention.label not in labels:
-                problems.append(f"mention {mention.id}: label {mention.label!r} is not in the schema")
+                problems.append(
+                    f"mention {mention.id}: label {mention.label!r} is not in the schema"
+                )
         for entity in self.entities:
             if entity.label not in labels:
                 problems.append(f"entity {entity.id}: label {entity.label!r} is not in the schema")
@@ -290,12 +298,7 @@ class AnnotationSet(DomainModel):
         return problems
 
     def count(self) -> int:
-        return (
-            len(self.mentions)
-            + len(self.quotes)
-            + len(self.stances)
-            + len(self.document_labels)
-        )
+        return len(self.mentions) + len(self.quotes) + len(self.stances) + len(self.document_labels)
 
 
 class ReviewComment(DomainModel):

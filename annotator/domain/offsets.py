@@ -33,7 +33,8 @@ def check_span(text_length: int, start: int, end: int) -> None:
     """Raise ``OffsetError`` unless ``[start, end)`` is a non-empty span inside the text."""
     if start < 0 or end > text_length or start >= end:
         raise OffsetError(
-            f"span [{start}, {end}) is not a non-empty span inside a text of {text_length} characters"
+            f"span [{start}, {end}) is not a non-empty span inside a text of "
+            f"{text_length} characters"
         )
 
 

@@ -6,7 +6,7 @@ import json
 import tomllib
 from collections import Counter
 from pathlib import Path
-from typing import Self, TypeVar
+from typing import Protocol, Self, TypeVar
 
 import tomli_w
 from pydantic import Field, ValidationError, model_validator
@@ -16,8 +16,6 @@ from annotator.domain.errors import InvalidDataError, explain
 
 LABEL_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$"
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
-
-T = TypeVar("T", bound=DomainModel)
 
 
 class EntityType(DomainModel):
@@ -193,6 +191,21 @@ def default_schema() -> Schema:
     return Schema.from_toml(text, source="resources/schema/news.toml")
 
 
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_Label = TypeVar("_Label", bound=_Named)
+
+
+def _union(kind: str, mine: list[_Label], theirs: list[_Label], added: list[str]) -> list[_Label]:
+    names = {x.name for x in mine}
+    extra = [x for x in theirs if x.name not in names]
+    added.extend(f"{kind} {x.name}" for x in extra)
+    return [*mine, *extra]
+
+
 def merge_schemas(base: Schema, incoming: Schema) -> tuple[Schema, list[str]]:
     """``base`` plus every label of ``incoming`` it lacks; returns the result and what was added.
 
@@ -205,18 +218,13 @@ def merge_schemas(base: Schema, incoming: Schema) -> tuple[Schema, list[str]]:
         if base.entity_type(entity_type.name) is None:
             if entity_type.hotkey in taken:
                 entity_type = entity_type.model_copy(update={"hotkey": None})
-            taken.add(entity_type.hotkey)
+            if entity_type.hotkey is not None:
+                taken.add(entity_type.hotkey)
             entity_types.append(entity_type)
             added.append(f"entity type {entity_type.name}")
 
-    def union(kind: str, mine: list[T], theirs: list[T]) -> list[T]:
-        names = {getattr(x, "name") for x in mine}
-        extra = [x for x in theirs if getattr(x, "name") not in names]
-        added.extend(f"{kind} {getattr(x, 'name')}" for x in extra)
-        return [*mine, *extra]
-
     polarity_keys = {p.key for p in base.polarities if p.key}
-    polarities = union("polarity", base.polarities, incoming.polarities)
+    polarities = _union("polarity", base.polarities, incoming.polarities, added)
     polarities = [
         p.model_copy(update={"key": None})
         if p not in base.polarities and p.key in polarity_keys
@@ -226,11 +234,11 @@ def merge_schemas(base: Schema, incoming: Schema) -> tuple[Schema, list[str]]:
     merged = base.model_copy(
         update={
             "entity_types": entity_types,
-            "quote_types": union("quote type", base.quote_types, incoming.quote_types),
+            "quote_types": _union("quote type", base.quote_types, incoming.quote_types, added),
             "polarities": polarities,
-            "topics": union("topic", base.topics, incoming.topics),
-            "document_questions": union(
-                "document question", base.document_questions, incoming.document_questions
+            "topics": _union("topic", base.topics, incoming.topics, added),
+            "document_questions": _union(
+                "document question", base.document_questions, incoming.document_questions, added
             ),
             "speech_verbs": base.speech_verbs
             + [v for v in incoming.speech_verbs if v not in base.speech_verbs],

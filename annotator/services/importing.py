@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from annotator.domain.annotations import AnnotationSet, Annotator
 from annotator.domain.article import Article
@@ -99,8 +100,10 @@ def import_paths(
             else:
                 _import_jsonl(project, path, file_report, mapping, actor, progress)
         except (AnnotatorError, OSError) as error:
-            file_report.error = str(error) if isinstance(error, AnnotatorError) else (
-                f"{path}: {error.strerror or error}"
+            file_report.error = (
+                str(error)
+                if isinstance(error, AnnotatorError)
+                else (f"{path}: {error.strerror or error}")
             )
             file_report.imported = 0
             file_report.sets = 0
@@ -162,7 +165,7 @@ def _counted(
 def _import_native(
     project: Project,
     path: Path,
-    stream: native_jsonl.IO[bytes],
+    stream: IO[bytes],
     report: FileReport,
     actor: str | None,
     progress: Progress | None,
@@ -221,10 +224,14 @@ def _store_set(
     annotator_id = annotator_ids.get(annotation_set.annotator_id)
     if annotator_id is None:
         raise FormatError(
-            path, f"set {annotation_set.id}: annotator {annotation_set.annotator_id} is not "
-            "listed in the header", line=line,
+            path,
+            f"set {annotation_set.id}: annotator {annotation_set.annotator_id} is not "
+            "listed in the header",
+            line=line,
         )
-    mapped = annotation_set.model_copy(update={"article_id": article_id, "annotator_id": annotator_id})
+    mapped = annotation_set.model_copy(
+        update={"article_id": article_id, "annotator_id": annotator_id}
+    )
     clash = project.sets.find(article_id, annotator_id, annotation_set.kind)
     if clash is not None and clash.id != annotation_set.id:
         raise FormatError(

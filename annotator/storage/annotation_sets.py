@@ -59,8 +59,14 @@ _SET_COLUMNS = "id, article_id, annotator_id, kind, status, text_sha256, created
 def _info(row: tuple[Any, ...]) -> SetInfo:
     id_, article, annotator, kind, status, sha, created, updated = row
     return SetInfo(
-        id_, article, annotator, SetKind(kind), SetStatus(status), sha,
-        load_time(created), load_time(updated),
+        id_,
+        article,
+        annotator,
+        SetKind(kind),
+        SetStatus(status),
+        sha,
+        load_time(created),
+        load_time(updated),
     )
 
 
@@ -171,7 +177,11 @@ class AnnotationSetRepository:
                 (str(status), dump_time(utc_now()), set_id),
             )
             self._audit(
-                conn, actor, "status", "annotation_set", set_id,
+                conn,
+                actor,
+                "status",
+                "annotation_set",
+                set_id,
                 {"from": str(before.status), "to": str(status)},
             )
         return self.info(set_id)
@@ -182,8 +192,14 @@ class AnnotationSetRepository:
         conn = self._conn
         mentions = [
             Mention(
-                id=r[0], start=r[1], end=r[2], label=r[3], entity_id=r[4],
-                unsure=bool(r[5]), note=r[6], provenance=_provenance(r[7]),
+                id=r[0],
+                start=r[1],
+                end=r[2],
+                label=r[3],
+                entity_id=r[4],
+                unsure=bool(r[5]),
+                note=r[6],
+                provenance=_provenance(r[7]),
             )
             for r in conn.execute(
                 'SELECT id, start, "end", label, entity_id, unsure, note, provenance '
@@ -193,8 +209,13 @@ class AnnotationSetRepository:
         ]
         entities = [
             Entity(
-                id=r[0], name=r[1], label=r[2], kb_id=r[3],
-                unsure=bool(r[4]), note=r[5], provenance=_provenance(r[6]),
+                id=r[0],
+                name=r[1],
+                label=r[2],
+                kb_id=r[3],
+                unsure=bool(r[4]),
+                note=r[5],
+                provenance=_provenance(r[6]),
             )
             for r in conn.execute(
                 "SELECT id, name, label, kb_id, unsure, note, provenance "
@@ -204,8 +225,15 @@ class AnnotationSetRepository:
         ]
         quotes = [
             Quote(
-                id=r[0], start=r[1], end=r[2], quote_type=r[3], speaker_id=r[4],
-                cue_start=r[5], cue_end=r[6], unsure=bool(r[7]), note=r[8],
+                id=r[0],
+                start=r[1],
+                end=r[2],
+                quote_type=r[3],
+                speaker_id=r[4],
+                cue_start=r[5],
+                cue_end=r[6],
+                unsure=bool(r[7]),
+                note=r[8],
                 provenance=_provenance(r[9]),
             )
             for r in conn.execute(
@@ -222,15 +250,27 @@ class AnnotationSetRepository:
         ):
             evidence.setdefault(r[0], []).append(
                 Evidence(
-                    id=r[1], start=r[2], end=r[3], quote_id=r[4],
-                    unsure=bool(r[5]), note=r[6], provenance=_provenance(r[7]),
+                    id=r[1],
+                    start=r[2],
+                    end=r[3],
+                    quote_id=r[4],
+                    unsure=bool(r[5]),
+                    note=r[6],
+                    provenance=_provenance(r[7]),
                 )
             )
         stances = [
             Stance(
-                id=r[0], holder_id=r[1], target_entity_id=r[2], target_topic=r[3],
-                polarity=r[4], confidence=r[5], unsure=bool(r[6]), note=r[7],
-                provenance=_provenance(r[8]), evidence=evidence.get(r[0], []),
+                id=r[0],
+                holder_id=r[1],
+                target_entity_id=r[2],
+                target_topic=r[3],
+                polarity=r[4],
+                confidence=r[5],
+                unsure=bool(r[6]),
+                note=r[7],
+                provenance=_provenance(r[8]),
+                evidence=evidence.get(r[0], []),
             )
             for r in conn.execute(
                 "SELECT id, holder_id, target_entity_id, target_topic, polarity, confidence, "
@@ -240,8 +280,12 @@ class AnnotationSetRepository:
         ]
         labels = [
             DocumentLabel(
-                id=r[0], question=r[1], values=load_json(r[2]),
-                unsure=bool(r[3]), note=r[4], provenance=_provenance(r[5]),
+                id=r[0],
+                question=r[1],
+                values=load_json(r[2]),
+                unsure=bool(r[3]),
+                note=r[4],
+                provenance=_provenance(r[5]),
             )
             for r in conn.execute(
                 'SELECT id, question, "values", unsure, note, provenance '
@@ -250,15 +294,23 @@ class AnnotationSetRepository:
             )
         ]
         return AnnotationSet(
-            id=info.id, article_id=info.article_id, annotator_id=info.annotator_id,
-            kind=info.kind, status=info.status, text_sha256=info.text_sha256,
-            created_at=info.created_at, updated_at=info.updated_at,
-            mentions=mentions, entities=entities, quotes=quotes, stances=stances,
+            id=info.id,
+            article_id=info.article_id,
+            annotator_id=info.annotator_id,
+            kind=info.kind,
+            status=info.status,
+            text_sha256=info.text_sha256,
+            created_at=info.created_at,
+            updated_at=info.updated_at,
+            mentions=mentions,
+            entities=entities,
+            quotes=quotes,
+            stances=stances,
             document_labels=labels,
         )
 
     def replace(self, annotation_set: AnnotationSet, *, actor: str | None = None) -> None:
-        """Store a whole set, replacing whatever the project held under its id (import, merge, gold)."""
+        """Store a whole set, replacing what the project held under its id (import, merge, gold)."""
         with self._database.transaction() as conn:
             row = conn.execute(
                 "SELECT sha256, text_length FROM articles WHERE id = ?",
@@ -282,8 +334,14 @@ class AnnotationSetRepository:
                 conn.execute(
                     f"INSERT INTO annotation_sets ({_SET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        s.id, s.article_id, s.annotator_id, str(s.kind), str(s.status),
-                        s.text_sha256, dump_time(s.created_at), dump_time(s.updated_at),
+                        s.id,
+                        s.article_id,
+                        s.annotator_id,
+                        str(s.kind),
+                        str(s.status),
+                        s.text_sha256,
+                        dump_time(s.created_at),
+                        dump_time(s.updated_at),
                     ),
                 )
                 for entity in s.entities:
@@ -299,7 +357,11 @@ class AnnotationSetRepository:
             except sqlite3.IntegrityError as error:
                 raise InvalidDataError(f"annotation set {s.id} cannot be stored: {error}") from None
             self._audit(
-                conn, actor, "replace", "annotation_set", s.id,
+                conn,
+                actor,
+                "replace",
+                "annotation_set",
+                s.id,
                 {"article": s.article_id, "items": s.count()},
             )
 
@@ -337,9 +399,7 @@ class AnnotationSetRepository:
             self._touch(conn, set_id)
             self._audit(conn, actor, "update", str(layer), item.id, {"set": set_id})
 
-    def remove(
-        self, set_id: str, layer: Layer, item_id: str, *, actor: str | None = None
-    ) -> None:
+    def remove(self, set_id: str, layer: Layer, item_id: str, *, actor: str | None = None) -> None:
         """Remove one item. Links to it that may be empty (speaker, cluster, evidence quote)
         are cleared; a stance whose holder or target it is blocks the removal."""
         with self._database.transaction() as conn:
@@ -368,8 +428,12 @@ class AnnotationSetRepository:
             self._audit(conn, actor, "remove", str(layer), item_id, {"set": set_id})
 
     def set_entity(
-        self, set_id: str, mention_ids: Iterable[str], entity_id: str | None,
-        *, actor: str | None = None,
+        self,
+        set_id: str,
+        mention_ids: Iterable[str],
+        entity_id: str | None,
+        *,
+        actor: str | None = None,
     ) -> None:
         """Link mentions into an entity cluster (or unlink them with None) in one step."""
         ids = list(mention_ids)
@@ -382,9 +446,7 @@ class AnnotationSetRepository:
                     "UPDATE mentions SET entity_id = ? WHERE id = ?", (entity_id, mention_id)
                 )
             self._touch(conn, set_id)
-            self._audit(
-                conn, actor, "link", "mention", entity_id, {"set": set_id, "mentions": ids}
-            )
+            self._audit(conn, actor, "link", "mention", entity_id, {"set": set_id, "mentions": ids})
 
     # -- statistics ------------------------------------------------------------------------------
 
@@ -470,22 +532,32 @@ class AnnotationSetRepository:
         common = {"unsure": unsure, "note": note, "provenance": provenance}
         if isinstance(item, Mention):
             return {
-                "start": item.start, "end": item.end, "label": item.label,
-                "entity_id": item.entity_id, **common,
+                "start": item.start,
+                "end": item.end,
+                "label": item.label,
+                "entity_id": item.entity_id,
+                **common,
             }
         if isinstance(item, Entity):
             return {"name": item.name, "label": item.label, "kb_id": item.kb_id, **common}
         if isinstance(item, Quote):
             return {
-                "start": item.start, "end": item.end, "quote_type": item.quote_type,
-                "speaker_id": item.speaker_id, "cue_start": item.cue_start,
-                "cue_end": item.cue_end, **common,
+                "start": item.start,
+                "end": item.end,
+                "quote_type": item.quote_type,
+                "speaker_id": item.speaker_id,
+                "cue_start": item.cue_start,
+                "cue_end": item.cue_end,
+                **common,
             }
         if isinstance(item, Stance):
             return {
-                "holder_id": item.holder_id, "target_entity_id": item.target_entity_id,
-                "target_topic": item.target_topic, "polarity": item.polarity,
-                "confidence": item.confidence, **common,
+                "holder_id": item.holder_id,
+                "target_entity_id": item.target_entity_id,
+                "target_topic": item.target_topic,
+                "polarity": item.polarity,
+                "confidence": item.confidence,
+                **common,
             }
         return {"question": item.question, "values": dump_json(item.values), **common}
 
@@ -508,8 +580,16 @@ class AnnotationSetRepository:
                 'INSERT INTO stance_evidence (id, set_id, stance_id, position, start, "end", '
                 "quote_id, unsure, note, provenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    evidence.id, set_id, stance.id, position, evidence.start, evidence.end,
-                    evidence.quote_id, unsure, note, provenance,
+                    evidence.id,
+                    set_id,
+                    stance.id,
+                    position,
+                    evidence.start,
+                    evidence.end,
+                    evidence.quote_id,
+                    unsure,
+                    note,
+                    provenance,
                 ),
             )
 
@@ -523,11 +603,19 @@ class AnnotationSetRepository:
 
     @staticmethod
     def _audit(
-        conn: sqlite3.Connection, actor: str | None, action: str, target_type: str,
-        target_id: str | None, detail: dict[str, Any],
+        conn: sqlite3.Connection,
+        actor: str | None,
+        action: str,
+        target_type: str,
+        target_id: str | None,
+        detail: dict[str, Any],
     ) -> None:
         record(
-            conn, actor=actor, action=action, target_type=target_type, target_id=target_id,
+            conn,
+            actor=actor,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
             detail=detail,
         )
 

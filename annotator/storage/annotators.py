@@ -38,7 +38,9 @@ class AnnotatorRepository:
                     ),
                 )
         except sqlite3.IntegrityError:
-            raise InvalidDataError(f"an annotator named {annotator.name!r} already exists") from None
+            raise InvalidDataError(
+                f"an annotator named {annotator.name!r} already exists"
+            ) from None
         return annotator
 
     def get(self, annotator_id: str) -> Annotator:

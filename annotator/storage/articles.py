@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from annotator.domain.article import Article
 from annotator.domain.errors import InvalidDataError, NotFoundError
@@ -38,7 +39,7 @@ class SearchHit:
     snippet: str
 
 
-def _article(row: sqlite3.Row | tuple[object, ...]) -> Article:
+def _article(row: tuple[Any, ...]) -> Article:
     (id_, text, sha, title, source, author, published, url, lang, ext, meta, created) = row
     return Article.model_construct(
         id=id_,

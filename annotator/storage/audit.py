@@ -41,8 +41,13 @@ class AuditRepository:
         rows = self._conn.execute(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
         return [
             AuditEntry(
-                id=r[0], at=load_time(r[1]), actor=r[2], action=r[3], target_type=r[4],
-                target_id=r[5], detail=load_json(r[6]),
+                id=r[0],
+                at=load_time(r[1]),
+                actor=r[2],
+                action=r[3],
+                target_type=r[4],
+                target_id=r[5],
+                detail=load_json(r[6]),
             )
             for r in rows
         ]

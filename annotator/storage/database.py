@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import struct
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -131,10 +131,9 @@ class ProjectDatabase:
     def close(self) -> None:
         """Checkpoint the WAL into the file (so its header is current) and close."""
         if not self.read_only:
-            try:
+            # Another process may hold the file; its own close will checkpoint then.
+            with suppress(sqlite3.OperationalError):
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.OperationalError:
-                pass  # another process holds the file; its close will checkpoint
         self.conn.close()
 
 

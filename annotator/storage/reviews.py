@@ -19,13 +19,22 @@ class ReviewRepository:
                 "INSERT INTO review_comments (id, set_id, item_id, author_id, text, resolved, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
-                    comment.id, comment.set_id, comment.item_id, comment.author_id, comment.text,
-                    int(comment.resolved), dump_time(comment.created_at),
+                    comment.id,
+                    comment.set_id,
+                    comment.item_id,
+                    comment.author_id,
+                    comment.text,
+                    int(comment.resolved),
+                    dump_time(comment.created_at),
                 ),
             )
             record(
-                conn, actor=comment.author_id, action="comment", target_type="annotation_set",
-                target_id=comment.set_id, detail={"comment": comment.id},
+                conn,
+                actor=comment.author_id,
+                action="comment",
+                target_type="annotation_set",
+                target_id=comment.set_id,
+                detail={"comment": comment.id},
             )
 
     def set_resolved(self, comment_id: str, resolved: bool = True) -> None:
@@ -42,8 +51,13 @@ class ReviewRepository:
         )
         return [
             ReviewComment(
-                id=r[0], set_id=r[1], item_id=r[2], author_id=r[3], text=r[4],
-                resolved=bool(r[5]), created_at=load_time(r[6]),
+                id=r[0],
+                set_id=r[1],
+                item_id=r[2],
+                author_id=r[3],
+                text=r[4],
+                resolved=bool(r[5]),
+                created_at=load_time(r[6]),
             )
             for r in rows
         ]

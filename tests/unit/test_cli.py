@@ -16,7 +16,11 @@ SAMPLES = Path(str(resource("samples", "articles.jsonl")))
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "annotator", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -72,7 +76,8 @@ def test_user_mistakes_are_one_sentence_on_stderr(tmp_path: Path, setup, args, m
         (tmp_path / "bad.jsonl").write_text('{"text": "a"}\n{"text": "b"}\n{"text": \n')
     if setup == "bad-schema":
         (tmp_path / "s.toml").write_text(
-            '[[entity_types]]\nname = "PER"\nhotkey = 1\n[[entity_types]]\nname = "ORG"\nhotkey = 1\n'
+            '[[entity_types]]\nname = "PER"\nhotkey = 1\n'
+            '[[entity_types]]\nname = "ORG"\nhotkey = 1\n'
         )
     result = run(*args, cwd=tmp_path)
     assert result.returncode != 0

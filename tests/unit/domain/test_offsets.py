@@ -161,7 +161,8 @@ def test_text_sha256_tells_nfd_from_nfc() -> None:
 
 @pytest.mark.parametrize(("start", "end"), [(0, 1), (0, 10), (9, 10), (3, 7)])
 def test_check_span_accepts_non_empty_spans_inside(start: int, end: int) -> None:
-    assert check_span(10, start, end) is None
+    check_span(10, start, end)  # raises on failure
+    assert 0 <= start < end <= 10
 
 
 @pytest.mark.parametrize(
@@ -287,16 +288,19 @@ def test_flag_before_word() -> None:
 
 
 def test_doccano_style_emoji_before_word() -> None:
-    # A browser tool (JavaScript strings, UTF-16) sends "Seoul" after an emoji as [9, 14).
+    # A browser tool (JavaScript strings, UTF-16) sends "Seoul" after an emoji as [10, 15).
     text = "I 😀 love Seoul."
     cp_start = text.index("Seoul")
-    assert (cp_start, cp_start + 5) == (8, 13)
+    assert (cp_start, cp_start + 5) == (9, 14)
     index = Utf16Index(text)
-    assert index.span_from_utf16(9, 14) == (8, 13)
-    assert text[slice(*index.span_from_utf16(9, 14))] == "Seoul"
-    assert index.span_to_utf16(8, 13) == (9, 14)
-    # Text before the emoji is the same in both units.
+    assert index.span_from_utf16(10, 15) == (9, 14)
+    assert text[slice(*index.span_from_utf16(10, 15))] == "Seoul"
+    assert index.span_to_utf16(9, 14) == (10, 15)
+    # Text before the emoji is the same in both units; "love" after it is shifted by one.
     assert index.span_to_utf16(0, 1) == (0, 1)
+    assert index.span_to_utf16(4, 8) == (5, 9)
+    # Using UTF-16 offsets as code points would select the wrong characters.
+    assert text[10:15] != "Seoul"
     with pytest.raises(OffsetError, match="surrogate pair"):
         index.from_utf16(3)
 

@@ -36,18 +36,36 @@ def test_folder_of_text_files(project: Project, tmp_path: Path) -> None:
     report = import_paths(project, [tmp_path])
     assert report.imported == 3
     assert [s.title for s in project.articles.summaries()] == [
-        "Headline number 0", "Headline number 1", "Headline number 2"]
+        "Headline number 0",
+        "Headline number 1",
+        "Headline number 2",
+    ]
 
 
 def test_jsonl_fields_and_metadata(project: Project, tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "a.jsonl", [
-        {"text": "Body one.", "title": "One", "url": "https://example.org/1", "date": "2026-01-02",
-         "source": "Ledger", "id": "x1", "section": "world"},
-    ])
+    path = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {
+                "text": "Body one.",
+                "title": "One",
+                "url": "https://example.org/1",
+                "date": "2026-01-02",
+                "source": "Ledger",
+                "id": "x1",
+                "section": "world",
+            },
+        ],
+    )
     import_paths(project, [path])
     article = next(project.articles.iter_all())
-    assert (article.title, article.url, article.published, article.source, article.external_id) \
-        == ("One", "https://example.org/1", "2026-01-02", "Ledger", "x1")
+    assert (article.title, article.url, article.published, article.source, article.external_id) == (
+        "One",
+        "https://example.org/1",
+        "2026-01-02",
+        "Ledger",
+        "x1",
+    )
     assert article.meta == {"section": "world"}
 
 
@@ -107,10 +125,14 @@ def test_invalid_utf8_text_file(project: Project, tmp_path: Path) -> None:
 
 
 def test_duplicates_are_skipped_and_reimport_adds_nothing(project: Project, tmp_path: Path):
-    path = write_jsonl(tmp_path / "a.jsonl", [
-        {"text": "Same\nstory.", "id": "a"}, {"text": "Same\r\nstory.", "id": "b"},
-        {"text": "Other story.", "id": "c"},
-    ])
+    path = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {"text": "Same\nstory.", "id": "a"},
+            {"text": "Same\r\nstory.", "id": "b"},
+            {"text": "Other story.", "id": "c"},
+        ],
+    )
     first = import_paths(project, [path])
     assert first.imported == 2
     assert first.files[0].duplicates == ["b"]  # CRLF normalises to the same text

@@ -42,33 +42,62 @@ def fill(project: Project) -> None:
         set_id = project.sets.get_or_create(article.id, annotator.id).id
         kim = Entity(name="Kim Ji-woo", label="PER")
         project.sets.add(set_id, kim)
-        who = Mention(**span(text, "Kim Ji-woo"), label="PER", entity_id=kim.id, unsure=True,
-                      note="check spelling")
+        who = Mention(
+            **span(text, "Kim Ji-woo"),
+            label="PER",
+            entity_id=kim.id,
+            unsure=True,
+            note="check spelling",
+        )
         project.sets.add(set_id, who)
         project.sets.add(set_id, Mention(**span(text, "서울디지털재단"), label="ORG"))
         cue = span(text, "said")
-        quote = Quote(**span(text, "“We start again.”"), speaker_id=who.id,
-                      cue_start=cue["start"], cue_end=cue["end"])
+        quote = Quote(
+            **span(text, "“We start again.”"),
+            speaker_id=who.id,
+            cue_start=cue["start"],
+            cue_end=cue["end"],
+        )
         project.sets.add(set_id, quote)
-        project.sets.add(set_id, Stance(
-            holder_id=kim.id, target_topic="restart", polarity=polarity, confidence=0.8,
-            evidence=[Evidence(**span(text, "“We start again.”"), quote_id=quote.id),
-                      Evidence(**span(text, "owners agreed"))]))
+        project.sets.add(
+            set_id,
+            Stance(
+                holder_id=kim.id,
+                target_topic="restart",
+                polarity=polarity,
+                confidence=0.8,
+                evidence=[
+                    Evidence(**span(text, "“We start again.”"), quote_id=quote.id),
+                    Evidence(**span(text, "owners agreed")),
+                ],
+            ),
+        )
         project.sets.add(set_id, DocumentLabel(question="genre", values=["news"]))
         project.sets.set_status(set_id, SetStatus.DONE)
     reviewer = project.annotators.get_or_create("rita")
     alice_set = project.sets.find(article.id, project.annotators.by_name("alice").id)
     source = project.sets.load(alice_set.id)
-    gold = source.model_copy(update={
-        "id": "gold-1", "annotator_id": reviewer.id, "kind": SetKind.GOLD,
-        "status": SetStatus.APPROVED, "entities": [], "quotes": [], "stances": [],
-        "document_labels": [],
-        "mentions": [
-            Mention(start=m.start, end=m.end, label=m.label,
-                    provenance=Provenance(agreed_by=["alice", "bob"], source_item_ids=[m.id]))
-            for m in source.mentions
-        ],
-    })
+    gold = source.model_copy(
+        update={
+            "id": "gold-1",
+            "annotator_id": reviewer.id,
+            "kind": SetKind.GOLD,
+            "status": SetStatus.APPROVED,
+            "entities": [],
+            "quotes": [],
+            "stances": [],
+            "document_labels": [],
+            "mentions": [
+                Mention(
+                    start=m.start,
+                    end=m.end,
+                    label=m.label,
+                    provenance=Provenance(agreed_by=["alice", "bob"], source_item_ids=[m.id]),
+                )
+                for m in source.mentions
+            ],
+        }
+    )
     project.sets.replace(gold)
 
 
@@ -105,11 +134,11 @@ def test_export_is_lossless_and_slices_match(tmp_path: Path) -> None:
     for annotation_set in record["sets"]:
         if annotation_set["kind"] == "gold":
             continue
-        texts = [text[m["start"]:m["end"]] for m in annotation_set["mentions"]]
+        texts = [text[m["start"] : m["end"]] for m in annotation_set["mentions"]]
         assert sorted(texts) == sorted(["Kim Ji-woo", "서울디지털재단"])
         quote = annotation_set["quotes"][0]
-        assert text[quote["start"]:quote["end"]] == "“We start again.”"
-        assert text[quote["cue_start"]:quote["cue_end"]] == "said"
+        assert text[quote["start"] : quote["end"]] == "“We start again.”"
+        assert text[quote["cue_start"] : quote["cue_end"]] == "said"
     gold = next(s for s in record["sets"] if s["kind"] == "gold")
     assert gold["mentions"][0]["provenance"]["agreed_by"] == ["alice", "bob"]
     assert gold["quotes"] == []
@@ -133,9 +162,14 @@ def test_reimporting_native_into_the_same_project_adds_nothing(tmp_path: Path) -
 def test_native_with_unknown_label_in_schema_is_added_not_dropped(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     schema = default_schema()
-    custom = schema.model_copy(update={
-        "entity_types": [*schema.entity_types, EntityType(name="WEAPON", color="#ff0000", hotkey=8)]
-    })
+    custom = schema.model_copy(
+        update={
+            "entity_types": [
+                *schema.entity_types,
+                EntityType(name="WEAPON", color="#ff0000", hotkey=8),
+            ]
+        }
+    )
     with Project.create(tmp_path / "a.annotator", schema=custom) as project:
         article = Article.create("The tank rolled in.")
         project.articles.add(article)

@@ -32,37 +32,46 @@ def find(text: str, needle: str) -> tuple[int, int]:
     return start, start + len(needle)
 
 
+def span(text: str, needle: str) -> dict[str, int]:
+    start, end = find(text, needle)
+    return {"start": start, "end": end}
+
+
 def test_every_layer_round_trips(project: Project, emoji_article: Article, set_id: str) -> None:
     text = emoji_article.text
     schema = project.schema
     project.schemas.save(schema.model_copy(update={"topics": [Topic(name="restart")]}))
     kim = Entity(name="Kim Ji-woo", label="PER")
     project.sets.add(set_id, kim)
-    speaker = Mention(**dict(zip(("start", "end"), find(text, "Kim Ji-woo"))), label="PER",
-                      entity_id=kim.id)
+    speaker = Mention(**span(text, "Kim Ji-woo"), label="PER", entity_id=kim.id)
     project.sets.add(set_id, speaker)
-    org = Mention(**dict(zip(("start", "end"), find(text, "서울디지털재단"))), label="ORG")
+    org = Mention(**span(text, "서울디지털재단"), label="ORG")
     project.sets.add(set_id, org)
     q_start, q_end = find(text, "“We start again.”")
     c_start, c_end = find(text, "said")
-    quote = Quote(start=q_start, end=q_end, speaker_id=speaker.id, cue_start=c_start,
-                  cue_end=c_end)
+    quote = Quote(start=q_start, end=q_end, speaker_id=speaker.id, cue_start=c_start, cue_end=c_end)
     project.sets.add(set_id, quote)
     stance = Stance(
-        holder_id=kim.id, target_topic="restart", polarity="favor",
-        evidence=[Evidence(start=q_start, end=q_end, quote_id=quote.id),
-                  Evidence(**dict(zip(("start", "end"), find(text, "owners agreed"))))],
+        holder_id=kim.id,
+        target_topic="restart",
+        polarity="favor",
+        evidence=[
+            Evidence(start=q_start, end=q_end, quote_id=quote.id),
+            Evidence(**span(text, "owners agreed")),
+        ],
     )
     project.sets.add(set_id, stance)
     project.sets.add(set_id, DocumentLabel(question="genre", values=["news"]))
 
     loaded = project.sets.load(set_id)
     assert loaded.status is SetStatus.IN_PROGRESS
-    assert [text[m.start:m.end] for m in loaded.mentions] == ["서울디지털재단", "Kim Ji-woo"]
+    assert [text[m.start : m.end] for m in loaded.mentions] == ["서울디지털재단", "Kim Ji-woo"]
     assert loaded.quotes == [quote]
     assert loaded.stances == [stance]
-    assert [text[e.start:e.end] for e in loaded.stances[0].evidence] == [
-        "“We start again.”", "owners agreed"]
+    assert [text[e.start : e.end] for e in loaded.stances[0].evidence] == [
+        "“We start again.”",
+        "owners agreed",
+    ]
     assert loaded.entities == [kim]
     assert loaded.document_labels[0].values == ["news"]
     assert loaded.problems_against(emoji_article, project.schema) == []
@@ -75,13 +84,14 @@ def test_span_past_the_end_is_refused(project: Project, emoji_article: Article, 
     assert project.sets.load(set_id).mentions == []
 
 
-def test_speaker_from_another_set_is_refused(project: Project, emoji_article: Article,
-                                             set_id: str) -> None:
+def test_speaker_from_another_set_is_refused(
+    project: Project, emoji_article: Article, set_id: str
+) -> None:
     bob = project.annotators.get_or_create("bob")
     other = project.sets.get_or_create(emoji_article.id, bob.id).id
     foreign = Mention(start=0, end=5, label="GPE")
     project.sets.add(other, foreign)
-    with pytest.raises(InvalidDataError, match="speaker .* is not a mention of this"):
+    with pytest.raises(InvalidDataError, match=r"speaker .* is not a mention of this"):
         project.sets.add(set_id, Quote(start=10, end=20, speaker_id=foreign.id))
 
 
@@ -134,12 +144,29 @@ def test_failed_write_leaves_nothing_behind(project: Project, set_id: str) -> No
 
 
 _ALPHABET = st.sampled_from(
-    list("abc XYZ.,\n") + ["😀", "🇰🇷", "👩\u200d💻", "é", "e\u0301", "서", "울", "北", "ש", "\u00a0",
-                          "\r\n", "\r", "\u2029", "🚀"]
+    [
+        *"abc XYZ.,\n",
+        "😀",
+        "🇰🇷",
+        "👩\u200d💻",
+        "é",
+        "e\u0301",
+        "서",
+        "울",
+        "北",
+        "ש",
+        "\u00a0",
+        "\r\n",
+        "\r",
+        "\u2029",
+        "🚀",
+    ]
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(pieces=st.lists(_ALPHABET, min_size=2, max_size=60), data=st.data())
 def test_utf16_selection_is_stored_as_the_same_code_points(project: Project, pieces, data) -> None:
     """A selection made in UTF-16 units (what Qt reports) comes back as the same characters."""
@@ -156,9 +183,9 @@ def test_utf16_selection_is_stored_as_the_same_code_points(project: Project, pie
     end = data.draw(st.integers(start + 1, len(text)))
     u_start, u_end = index.span_to_utf16(start, end)
     # What Qt would show as selected: the UTF-16 code units of the same range.
-    selected_utf16 = text.encode("utf-16-le")[u_start * 2:u_end * 2].decode("utf-16-le")
+    selected_utf16 = text.encode("utf-16-le")[u_start * 2 : u_end * 2].decode("utf-16-le")
     mention = Mention(start=index.from_utf16(u_start), end=index.from_utf16(u_end), label="PER")
     project.sets.add(set_id, mention)
     stored = next(m for m in project.sets.load(set_id).mentions if m.id == mention.id)
-    assert text[stored.start:stored.end] == selected_utf16
+    assert text[stored.start : stored.end] == selected_utf16
     assert (stored.start, stored.end) == (start, end)

@@ -108,9 +108,7 @@ def test_file_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
 def test_project_with_a_trigger_is_refused(tmp_path: Path) -> None:
     path = make_project(tmp_path / "p.annotator")
     conn = sqlite3.connect(path)
-    conn.execute(
-        "CREATE TRIGGER sneaky AFTER INSERT ON articles BEGIN DELETE FROM annotators; END"
-    )
+    conn.execute("CREATE TRIGGER sneaky AFTER INSERT ON articles BEGIN DELETE FROM annotators; END")
     conn.commit()
     conn.close()
     with pytest.raises(ProjectOpenError, match="trigger sneaky"):
