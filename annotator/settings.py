@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import platformdirs
+from pydantic import BaseModel, ConfigDict, Field
 
 from annotator import APP_NAME
 
@@ -23,3 +24,33 @@ def config_dir() -> Path:
     if override:
         return Path(override)
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+class Preferences(BaseModel):
+    """The user's preferences, saved as JSON in the config folder (never pickled)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    annotator_name: str | None = None
+    snap_to_words: bool = True
+    font_point_size: int = Field(default=12, ge=6, le=48)
+    last_project: str | None = None
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Preferences:
+        path = path or preferences_path()
+        try:
+            return cls.model_validate_json(path.read_bytes())
+        except (OSError, ValueError):
+            return cls()  # missing or unreadable: start from the defaults
+
+    def save(self, path: Path | None = None) -> None:
+        path = path or preferences_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(self.model_dump_json(indent=2), encoding="utf-8")
+        os.replace(temporary, path)
+
+
+def preferences_path() -> Path:
+    return config_dir() / "preferences.json"

@@ -18,8 +18,8 @@ def normalize_text(raw: str) -> str:
 
     Applied once, at import, before any annotation exists; never again afterwards.
     """
-    if raw.startswith("\ufeff"):
-        raw = raw[1:]
+    # Byte-order marks at the start are encoding debris, however many there are.
+    raw = raw.lstrip("\ufeff")
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", text)
 

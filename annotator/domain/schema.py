@@ -168,6 +168,8 @@ class Schema(DomainModel):
             raise InvalidDataError(f"{path}: no such schema file") from None
         except UnicodeDecodeError:
             raise InvalidDataError(f"{path}: not UTF-8 text") from None
+        except OSError as error:
+            raise InvalidDataError(f"{path}: cannot be read ({error.strerror or error})") from None
         if path.suffix.lower() == ".json":
             return cls.from_json(text, source=str(path))
         return cls.from_toml(text, source=str(path))

@@ -125,10 +125,6 @@ def test_normalize_text_strips_a_leading_bom_only() -> None:
     assert normalize_text("a\ufeffb") == "a\ufeffb"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: normalize_text strips only one leading BOM, so it is not idempotent",
-)
 def test_normalize_text_is_idempotent_with_two_leading_boms() -> None:
     once = normalize_text("\ufeff\ufeffHello")
     assert normalize_text(once) == once

@@ -1,0 +1,193 @@
+"""The article text: read-only, drawn by the label highlighter, reports selections in code points."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
+
+from annotator.gui.highlighter import QtLabelHighlighter
+from annotator.gui.qt_offsets import QtOffsets
+from annotator.gui.span_index import Span, SpanIndex
+
+CURRENT_COLOR = QColor(255, 200, 0, 110)
+FIND_COLOR = QColor(255, 235, 59, 160)
+
+
+class QtArticleView(QPlainTextEdit):
+    """Shows one article; emits ``span_clicked(layer, key)`` when a label is clicked."""
+
+    span_clicked = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.setMouseTracking(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setObjectName("articleView")
+        self.index = SpanIndex()
+        self.offsets = QtOffsets("")
+        self._text = ""
+        self._highlighter: QtLabelHighlighter | None = None
+        self._current: list[QTextEdit.ExtraSelection] = []
+        self._found: list[QTextEdit.ExtraSelection] = []
+        self.describe_span = lambda layer, span: f"{layer}: {span.style}"
+        self._press: QPoint | None = None
+
+    # -- content ---------------------------------------------------------------------------------
+
+    def load(self, text: str, spans: dict[str, list[Span]], colors: dict[str, str]) -> None:
+        """Show a new article with its spans (one highlight pass, at first paint)."""
+        self._text = text
+        self.offsets = QtOffsets(text)
+        self.index = SpanIndex()
+        for layer, layer_spans in spans.items():
+            self.index.layers[layer].bulk_load(layer_spans)
+        document = QTextDocument(self)
+        document.setDocumentLayout(self._new_layout(document))
+        document.setDefaultFont(self.font())
+        document.setPlainText(text)
+        self._current, self._found = [], []
+        self.setExtraSelections([])
+        self._highlighter = QtLabelHighlighter(document, self.index, self.offsets, colors)
+        old = self.document()
+        self.setDocument(document)
+        if old is not None and old.parent() is self:
+            old.deleteLater()
+
+    @staticmethod
+    def _new_layout(document: QTextDocument):  # noqa: ANN205 - Qt type
+        from PySide6.QtWidgets import QPlainTextDocumentLayout
+
+        return QPlainTextDocumentLayout(document)
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def set_colors(self, colors: dict[str, str]) -> None:
+        if self._highlighter is not None:
+            self._highlighter.set_colors(colors)
+
+    def refresh_ranges(self, ranges: Iterable[tuple[int, int]]) -> None:
+        """Redraw only the blocks that the given code-point ranges touch."""
+        if self._highlighter is None:
+            return
+        document = self.document()
+        done: set[int] = set()
+        for start, end in ranges:
+            block = document.findBlock(self.offsets.to_qt(start))
+            last = document.findBlock(self.offsets.to_qt(max(start, end - 1))).blockNumber()
+            while block.isValid() and block.blockNumber() <= last:
+                if block.blockNumber() not in done:
+                    done.add(block.blockNumber())
+                    self._highlighter.rehighlightBlock(block)
+                block = block.next()
+
+    # -- selection -------------------------------------------------------------------------------
+
+    def selection_span(self) -> tuple[int, int] | None:
+        """The selected text as code-point offsets into the stored article text."""
+        return self.offsets.selection(self.textCursor())
+
+    def select_span(self, start: int, end: int) -> None:
+        self.setTextCursor(self.offsets.cursor_for(self.document(), start, end))
+
+    def clear_selection(self) -> None:
+        cursor = self.textCursor()
+        cursor.clearSelection()
+        self.setTextCursor(cursor)
+
+    def show_current(self, ranges: list[tuple[int, int]]) -> None:
+        """Mark the current item (transient, so an ExtraSelection) and scroll to it."""
+        self._current = []
+        for start, end in ranges:
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = self.offsets.cursor_for(self.document(), start, end)  # type: ignore[attr-defined]
+            fmt = QTextCharFormat()
+            fmt.setBackground(CURRENT_COLOR)
+            selection.format = fmt  # type: ignore[attr-defined]
+            self._current.append(selection)
+        self.setExtraSelections(self._current + self._found)
+        if ranges:
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(self.offsets.to_qt(ranges[0][0]))
+            self.setTextCursor(cursor)
+            self.ensureCursorVisible()
+
+    # -- find ------------------------------------------------------------------------------------
+
+    def find_all(self, needle: str) -> list[tuple[int, int]]:
+        """Mark every case-insensitive occurrence; returns their code-point spans."""
+        self._found = []
+        hits: list[tuple[int, int]] = []
+        if needle:
+            haystack, target = self._text.casefold(), needle.casefold()
+            # casefold can change lengths (ß -> ss); only then fall back to a plain search.
+            if len(haystack) != len(self._text):
+                haystack, target = self._text, needle
+            position = haystack.find(target)
+            while position != -1 and len(hits) < 10_000:
+                hits.append((position, position + len(target)))
+                position = haystack.find(target, position + max(1, len(target)))
+        fmt = QTextCharFormat()
+        fmt.setBackground(FIND_COLOR)
+        for start, end in hits:
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = self.offsets.cursor_for(self.document(), start, end)  # type: ignore[attr-defined]
+            selection.format = fmt  # type: ignore[attr-defined]
+            self._found.append(selection)
+        self.setExtraSelections(self._current + self._found)
+        return hits
+
+    # -- mouse -----------------------------------------------------------------------------------
+
+    def spans_at(self, point: QPoint) -> list[tuple[str, Span]]:
+        position = self.cursorForPosition(point).position()
+        try:
+            offset = self.offsets.from_qt(position)
+        except ValueError:
+            return []
+        rect = self.cursorRect(self.cursorForPosition(point))
+        # cursorForPosition snaps to the nearest gap; look at the character under the mouse.
+        if point.x() < rect.x() and offset > 0:
+            offset -= 1
+        return self.index.at(offset)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        super().mouseMoveEvent(event)
+        if event.buttons() != Qt.MouseButton.NoButton:
+            return
+        spans = self.spans_at(event.position().toPoint())
+        if spans:
+            lines = [self.describe_span(layer, span) for layer, span in spans]
+            QToolTip.showText(event.globalPosition().toPoint(), "\n".join(lines), self)
+        else:
+            QToolTip.hideText()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._press = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        point = event.position().toPoint()
+        moved = self._press is not None and (point - self._press).manhattanLength() > 3
+        if event.button() == Qt.MouseButton.LeftButton and not moved and not self.textCursor().hasSelection():
+            spans = self.spans_at(point)
+            if spans:
+                # The smallest span under the mouse is the one the user means.
+                layer, span = min(spans, key=lambda pair: pair[1].end - pair[1].start)
+                self.span_clicked.emit(layer, span.key)
+
+    def set_point_size(self, size: int) -> None:
+        font = QFont(self.font())
+        font.setPointSize(size)
+        self.setFont(font)
+        self.document().setDefaultFont(font)
