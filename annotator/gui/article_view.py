@@ -1,4 +1,4 @@
-"""The article text: read-only, drawn by the label highlighter, reports selections in code points."""
+"""The article text: read-only, drawn by the label highlighter, selections in code points."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QTextCharFormat, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
+from PySide6.QtWidgets import QPlainTextDocumentLayout, QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from annotator.gui.highlighter import QtLabelHighlighter
 from annotator.gui.qt_offsets import QtOffsets
@@ -35,6 +35,7 @@ class QtArticleView(QPlainTextEdit):
         self.offsets = QtOffsets("")
         self._text = ""
         self._highlighter: QtLabelHighlighter | None = None
+        self._document: QTextDocument | None = None
         self._current: list[QTextEdit.ExtraSelection] = []
         self._found: list[QTextEdit.ExtraSelection] = []
         self.describe_span = lambda layer, span: f"{layer}: {span.style}"
@@ -56,15 +57,15 @@ class QtArticleView(QPlainTextEdit):
         self._current, self._found = [], []
         self.setExtraSelections([])
         self._highlighter = QtLabelHighlighter(document, self.index, self.offsets, colors)
-        old = self.document()
+        # Qt deletes the editor's own first document when replaced; ours we delete ourselves.
+        previous = self._document
         self.setDocument(document)
-        if old is not None and old.parent() is self:
-            old.deleteLater()
+        self._document = document
+        if previous is not None:
+            previous.deleteLater()
 
     @staticmethod
-    def _new_layout(document: QTextDocument):  # noqa: ANN205 - Qt type
-        from PySide6.QtWidgets import QPlainTextDocumentLayout
-
+    def _new_layout(document: QTextDocument) -> QPlainTextDocumentLayout:
         return QPlainTextDocumentLayout(document)
 
     @property
@@ -109,10 +110,10 @@ class QtArticleView(QPlainTextEdit):
         self._current = []
         for start, end in ranges:
             selection = QTextEdit.ExtraSelection()
-            selection.cursor = self.offsets.cursor_for(self.document(), start, end)  # type: ignore[attr-defined]
+            selection.cursor = self.offsets.cursor_for(self.document(), start, end)
             fmt = QTextCharFormat()
             fmt.setBackground(CURRENT_COLOR)
-            selection.format = fmt  # type: ignore[attr-defined]
+            selection.format = fmt
             self._current.append(selection)
         self.setExtraSelections(self._current + self._found)
         if ranges:
@@ -140,8 +141,8 @@ class QtArticleView(QPlainTextEdit):
         fmt.setBackground(FIND_COLOR)
         for start, end in hits:
             selection = QTextEdit.ExtraSelection()
-            selection.cursor = self.offsets.cursor_for(self.document(), start, end)  # type: ignore[attr-defined]
-            selection.format = fmt  # type: ignore[attr-defined]
+            selection.cursor = self.offsets.cursor_for(self.document(), start, end)
+            selection.format = fmt
             self._found.append(selection)
         self.setExtraSelections(self._current + self._found)
         return hits
@@ -179,7 +180,11 @@ class QtArticleView(QPlainTextEdit):
         super().mouseReleaseEvent(event)
         point = event.position().toPoint()
         moved = self._press is not None and (point - self._press).manhattanLength() > 3
-        if event.button() == Qt.MouseButton.LeftButton and not moved and not self.textCursor().hasSelection():
+        if (
+            event.button() == Qt.MouseButton.LeftButton
+            and not moved
+            and not self.textCursor().hasSelection()
+        ):
             spans = self.spans_at(point)
             if spans:
                 # The smallest span under the mouse is the one the user means.

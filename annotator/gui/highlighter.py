@@ -6,6 +6,8 @@ cue = bold, evidence = dotted underline, nested entity = overline.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
 from annotator.gui.qt_offsets import QtOffsets
@@ -79,7 +81,7 @@ class QtLabelHighlighter(QSyntaxHighlighter):
             edges.add(max(span.start, start))
             edges.add(min(span.end, end))
         points = sorted(edges)
-        for left, right in zip(points, points[1:], strict=False):
+        for left, right in pairwise(points):
             covering = [(layer, s) for layer, s in spans if s.start <= left and s.end >= right]
             if not covering:
                 continue

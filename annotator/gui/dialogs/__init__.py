@@ -1,0 +1,1 @@
+"""Dialogs: pickers for speaker, cluster and stance, and the shortcut sheet."""
