@@ -11,8 +11,9 @@ CLOSING_QUOTES = "\"”“»›」』'’"
 
 def _is_word_char(ch: str) -> bool:
     category = unicodedata.category(ch)
-    # Letters, marks and digits; plus the joiners inside emoji sequences and names.
-    return category[0] in "LMN" or ch in "\u200d-'’_" or ord(ch) > 0xFFFF
+    # Letters, marks and digits, and what joins emoji sequences. A hyphen or apostrophe
+    # ends a word here: "Vilnius" in "Vilnius-based", "Aasland" in "Aasland's".
+    return category[0] in "LMN" or ch in "\u200d\ufe0f_" or ord(ch) > 0xFFFF
 
 
 def _is_trimmed(ch: str, *, punctuation: bool) -> bool:

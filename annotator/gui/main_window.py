@@ -18,6 +18,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
@@ -813,7 +814,7 @@ class QtMainWindow(QMainWindow):
             choices,
             self,
         )
-        if picker.exec() and picker.value() is not None:
+        if self._run_dialog(picker) and picker.value() is not None:
             speaker = str(picker.value())
             if speaker != quote.speaker_id:
                 self._push(
@@ -892,7 +893,7 @@ class QtMainWindow(QMainWindow):
             holder_id=holder_id,
             parent=self,
         )
-        if not dialog.exec():
+        if not self._run_dialog(dialog):
             return
         choice = dialog.choice()
         if choice is None:
@@ -977,7 +978,7 @@ class QtMainWindow(QMainWindow):
         if mention.entity_id:
             choices.append(("Remove from its entity", ("unlink", "", 0)))
         picker = QtPickerDialog("Link to entity", f"“{name}” refers to…", choices, self)
-        if not picker.exec() or picker.value() is None:
+        if not self._run_dialog(picker) or picker.value() is None:
             return
         picked = picker.value()
         assert isinstance(picked, tuple)
@@ -1101,7 +1102,7 @@ class QtMainWindow(QMainWindow):
         self.preferences.save()
 
     def show_shortcuts(self) -> None:
-        QtShortcutsDialog(list(self.actions_by_name.values()), self).exec()
+        self._run_dialog(QtShortcutsDialog(list(self.actions_by_name.values()), self))
 
     def show_about(self) -> None:
         QMessageBox.about(
@@ -1113,6 +1114,16 @@ class QtMainWindow(QMainWindow):
         )
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _run_dialog(self, dialog: QDialog) -> bool:
+        """Run a modal dialog, then give the keyboard back to the text (no window manager
+        may be there to re-activate the main window)."""
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        dialog.hide()
+        dialog.deleteLater()
+        self.activateWindow()
+        self.view.setFocus()
+        return accepted
 
     def undo_stack(self) -> QUndoStack:
         assert self.session is not None

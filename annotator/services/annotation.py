@@ -205,13 +205,20 @@ class ArticleSession:
         """Mentions that could be the speaker: people and organisations first, the nearest
         preceding one at the top, then those after the quote, then other labels."""
 
-        def rank(mention: Mention) -> tuple[int, int, int]:
+        text = self.article.text
+
+        def rank(mention: Mention) -> tuple[int, int, int, int, int]:
             preferred = 0 if mention.label in SPEAKER_LABELS[:2] else 1
+            # Within a paragraph a person beats an organisation ("X, a spokesperson for the
+            # Ministry, said"); across paragraphs the nearer one wins.
+            person = 0 if mention.label == "PER" else 1
             if mention.end <= quote_start:
-                return (preferred, 0, quote_start - mention.end)
+                paragraphs = text.count("\n", mention.end, quote_start)
+                return (preferred, 0, paragraphs, person, quote_start - mention.end)
             if mention.start >= quote_end:
-                return (preferred, 1, mention.start - quote_end)
-            return (preferred, 2, 0)  # inside the quote: rarely the speaker
+                paragraphs = text.count("\n", quote_end, mention.start)
+                return (preferred, 1, paragraphs, person, mention.start - quote_end)
+            return (preferred, 2, 0, person, 0)  # inside the quote: rarely the speaker
 
         return sorted(self.mentions.values(), key=rank)
 

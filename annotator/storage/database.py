@@ -98,6 +98,7 @@ class ProjectDatabase:
         self.path = path
         self.conn = conn
         self.read_only = read_only
+        self.closed = False
         self.db = Database(conn, execute_plugins=False)
 
     @contextmanager
@@ -129,7 +130,10 @@ class ProjectDatabase:
         self.conn.execute("COMMIT")
 
     def close(self) -> None:
-        """Checkpoint the WAL into the file (so its header is current) and close."""
+        """Checkpoint the WAL into the file (so its header is current) and close. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
         if not self.read_only:
             # Another process may hold the file; its own close will checkpoint then.
             with suppress(sqlite3.OperationalError):

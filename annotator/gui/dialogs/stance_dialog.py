@@ -76,9 +76,11 @@ class QtStanceDialog(QDialog):
             self._polarity.addButton(button, n)
             row.addWidget(button)
             if polarity.key:
-                shortcut = QShortcut(QKeySequence(polarity.key.upper()), self)
-                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-                shortcut.activated.connect(lambda b=button: b.setChecked(True))
+                # The plain key where no text is being typed; Alt+key anywhere in the dialog.
+                for sequence in (polarity.key.upper(), f"Alt+{polarity.key.upper()}"):
+                    shortcut = QShortcut(QKeySequence(sequence), self)
+                    shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                    shortcut.activated.connect(lambda b=button: b.setChecked(True))
         if self._polarity.buttons():
             self._polarity.buttons()[0].setChecked(True)
         preview = QLabel(evidence_preview or "(no evidence yet)", self)
@@ -90,10 +92,10 @@ class QtStanceDialog(QDialog):
         self._buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow("Evidence:", preview)
-        form.addRow("&Holder:", self.holder)
-        form.addRow("&Target:", self.target)
+        form.addRow("Holder:", self.holder)
+        form.addRow("Target:", self.target)
         form.addRow("Polarity:", row)
-        form.addRow("N&ote:", self.note)
+        form.addRow("Comment:", self.note)
         form.addRow(self._buttons)
         self.holder.setFocus()
 

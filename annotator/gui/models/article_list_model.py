@@ -112,12 +112,14 @@ class QtArticleFilterModel(QSortFilterProxyModel):
         self._ids: set[str] | None = None
 
     def set_statuses(self, statuses: set[SetStatus] | None) -> None:
+        self.beginFilterChange()
         self._statuses = statuses
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_ids(self, ids: set[str] | None) -> None:
+        self.beginFilterChange()
         self._ids = ids
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         model = self.sourceModel()
