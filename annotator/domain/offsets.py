@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
-from bisect import bisect_right
-from collections.abc import Sequence
-from itertools import accumulate
+from bisect import bisect_left
 
 
 class OffsetError(ValueError):
@@ -38,32 +37,37 @@ def check_span(text_length: int, start: int, end: int) -> None:
         )
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 class Utf16Index:
     """Maps code-point offsets of one text to UTF-16 code units and back.
 
-    Built once per text in O(n); each lookup is O(1) one way and O(log n) the other.
-    Texts without astral characters (the common case) need no table at all.
+    Only the positions of astral characters (the ones UTF-16 stores as surrogate pairs) are
+    kept, found at C speed: a 1M-character text indexes in milliseconds, and each lookup is a
+    bisection over those positions. Texts without astral characters need no lookups at all.
     """
 
-    __slots__ = ("_astral", "_table", "length", "utf16_length")
+    __slots__ = ("_astral", "_utf16_starts", "length", "utf16_length")
 
     def __init__(self, text: str) -> None:
         self.length = len(text)
-        self._astral = any(ord(ch) > 0xFFFF for ch in text)
-        if self._astral:
-            self._table: Sequence[int] = list(
-                accumulate((2 if ord(ch) > 0xFFFF else 1 for ch in text), initial=0)
-            )
-            self.utf16_length = self._table[-1]
+        if text.isascii():
+            self._astral: list[int] = []
         else:
-            self._table = ()
-            self.utf16_length = self.length
+            self._astral = [match.start() for match in _ASTRAL.finditer(text)]
+        # Where each astral character starts in UTF-16: its code-point offset plus the
+        # number of astral characters before it.
+        self._utf16_starts = [position + n for n, position in enumerate(self._astral)]
+        self.utf16_length = self.length + len(self._astral)
 
     def to_utf16(self, offset: int) -> int:
         """The UTF-16 offset of code-point ``offset`` (0..len(text) inclusive)."""
         if not 0 <= offset <= self.length:
             raise OffsetError(f"offset {offset} is outside a text of {self.length} characters")
-        return self._table[offset] if self._astral else offset
+        if not self._astral:
+            return offset
+        return offset + bisect_left(self._astral, offset)
 
     def from_utf16(self, offset: int) -> int:
         """The code-point offset of UTF-16 ``offset``; refuses one inside a surrogate pair."""
@@ -73,10 +77,10 @@ class Utf16Index:
             )
         if not self._astral:
             return offset
-        index = bisect_right(self._table, offset) - 1
-        if self._table[index] != offset:
+        before = bisect_left(self._utf16_starts, offset)
+        if before and self._utf16_starts[before - 1] + 1 == offset:
             raise OffsetError(f"UTF-16 offset {offset} falls inside a surrogate pair")
-        return index
+        return offset - before
 
     def span_to_utf16(self, start: int, end: int) -> tuple[int, int]:
         return self.to_utf16(start), self.to_utf16(end)

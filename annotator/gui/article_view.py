@@ -107,6 +107,8 @@ class QtArticleView(QPlainTextEdit):
 
     def show_current(self, ranges: list[tuple[int, int]]) -> None:
         """Mark the current item (transient, so an ExtraSelection) and scroll to it."""
+        if not ranges and not self._current:
+            return  # nothing to clear: spare the full repaint setExtraSelections causes
         self._current = []
         for start, end in ranges:
             selection = QTextEdit.ExtraSelection()

@@ -70,7 +70,8 @@ class QtLabelHighlighter(QSyntaxHighlighter):
         qt_start = block.position()
         offsets = self._offsets
         start = offsets.from_qt(qt_start)
-        end = offsets.from_qt(qt_start + len(text))
+        # ``text`` arrives as a Python str (code points); the block's length is in UTF-16 units.
+        end = offsets.from_qt(qt_start + block.length() - 1)
         if end <= start:
             return
         spans: list[tuple[str, Span]] = list(self._index.overlapping(start, end))

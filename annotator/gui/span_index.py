@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class Span:
+class Span(NamedTuple):
+    """A tuple, so sorting and bisection compare in C (25,000 spans sort in milliseconds)."""
+
     start: int
     end: int
     key: str  # the item id (a stance's evidence uses "stance_id/evidence_id")

@@ -69,10 +69,15 @@ class QtItemTableModel(QAbstractTableModel):
 
     def reset(self, items: Iterable[AnyItem]) -> None:
         self.beginResetModel()
-        pairs = sorted(((self._sort_key(i), i) for i in items), key=lambda p: p[0])
-        self._keys = [k for k, _ in pairs]
-        self._items = [i for _, i in pairs]
-        self._rows = {i.id: k for k, i in pairs}
+        listed = list(items)
+        keys = [self._sort_key(i) for i in listed]
+        if any(a > b for a, b in zip(keys, keys[1:], strict=False)):
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            keys = [keys[n] for n in order]
+            listed = [listed[n] for n in order]
+        self._keys = keys
+        self._items = listed
+        self._rows = {item.id: key for item, key in zip(listed, keys, strict=True)}
         self.endResetModel()
 
     def upsert(self, item: AnyItem) -> None:
