@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -71,7 +72,7 @@ class QtItemTableModel(QAbstractTableModel):
         self.beginResetModel()
         listed = list(items)
         keys = [self._sort_key(i) for i in listed]
-        if any(a > b for a, b in zip(keys, keys[1:], strict=False)):
+        if any(a > b for a, b in pairwise(keys)):
             order = sorted(range(len(keys)), key=keys.__getitem__)
             keys = [keys[n] for n in order]
             listed = [listed[n] for n in order]
