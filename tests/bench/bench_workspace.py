@@ -30,10 +30,29 @@ from annotator.gui.main_window import QtMainWindow
 from annotator.settings import Preferences
 from annotator.storage.project import Project
 
-WORDS = (
-    "minister said troops border council budget Seoul 서울 agreed 🚀 protest union energy "
-    "plant Halvorsen deployment transit fares workers strike cranes"
-).split()
+WORDS = [
+    "minister",
+    "said",
+    "troops",
+    "border",
+    "council",
+    "budget",
+    "Seoul",
+    "서울",
+    "agreed",
+    "🚀",
+    "protest",
+    "union",
+    "energy",
+    "plant",
+    "Halvorsen",
+    "deployment",
+    "transit",
+    "fares",
+    "workers",
+    "strike",
+    "cranes",
+]
 
 
 def make_text(chars: int, rng: random.Random) -> str:
