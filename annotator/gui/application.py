@@ -46,7 +46,7 @@ def run_application(project_path: Path | None) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
-    app.setStyle("Fusion")
+    # No forced style: the platform's own follows the system's light or dark palette.
     preferences = Preferences.load()
     name = _ask_name(preferences)
     if name is None:

@@ -105,8 +105,8 @@ class QtArticleView(QPlainTextEdit):
         cursor.clearSelection()
         self.setTextCursor(cursor)
 
-    def show_current(self, ranges: list[tuple[int, int]]) -> None:
-        """Mark the current item (transient, so an ExtraSelection) and scroll to it."""
+    def show_current(self, ranges: list[tuple[int, int]], *, scroll: bool = True) -> None:
+        """Mark the current item (transient, so an ExtraSelection), scrolling to it if asked."""
         if not ranges and not self._current:
             return  # nothing to clear: spare the full repaint setExtraSelections causes
         self._current = []
@@ -118,7 +118,7 @@ class QtArticleView(QPlainTextEdit):
             selection.format = fmt
             self._current.append(selection)
         self.setExtraSelections(self._current + self._found)
-        if ranges:
+        if ranges and scroll:
             cursor = QTextCursor(self.document())
             cursor.setPosition(self.offsets.to_qt(ranges[0][0]))
             self.setTextCursor(cursor)

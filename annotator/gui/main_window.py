@@ -175,9 +175,6 @@ class QtMainWindow(QMainWindow):
         self.article_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.article_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.article_table.verticalHeader().hide()
-        self.article_table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.Stretch
-        )
         self.article_table.setWordWrap(False)
         self.article_table.activated.connect(self._on_article_activated)
         self.article_table.clicked.connect(self._on_article_activated)
@@ -202,6 +199,7 @@ class QtMainWindow(QMainWindow):
         self.article_dock = QDockWidget("Articles", self)
         self.article_dock.setObjectName("articleDock")
         self.article_dock.setWidget(left)
+        left.setMinimumWidth(300)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.article_dock)
 
         # Label panels (right).
@@ -221,6 +219,7 @@ class QtMainWindow(QMainWindow):
         self.label_dock = QDockWidget("Labels", self)
         self.label_dock.setObjectName("labelDock")
         self.label_dock.setWidget(self.tabs)
+        self.tabs.setMinimumWidth(400)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.label_dock)
 
         self.progress_label = QLabel(self)
@@ -304,6 +303,9 @@ class QtMainWindow(QMainWindow):
             "&View", "Zoom &in", lambda: self.zoom(1), QKeySequence.StandardKey.ZoomIn, "Ctrl+="
         )
         self._action("&View", "Zoom &out", lambda: self.zoom(-1), QKeySequence.StandardKey.ZoomOut)
+        for n, name in enumerate(("Entities", "Quotes", "Stances", "Document"), start=1):
+            self._action("&View", f"{name} panel", partial(self.show_panel, n - 1), f"Alt+{n}")
+        self._menus["&View"].addSeparator()
         self._menus["&View"].addAction(self.article_dock.toggleViewAction())
         self._menus["&View"].addAction(self.label_dock.toggleViewAction())
 
@@ -318,17 +320,18 @@ class QtMainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1400, 860)
+            screen = self.screen().availableGeometry()
+            self.resize(min(1440, screen.width()), min(900, screen.height()))
         if state is not None:
             self.restoreState(state)
-        else:
-            self.resizeDocks(
-                [self.article_dock, self.label_dock], [300, 400], Qt.Orientation.Horizontal
-            )
+        splitter = self._settings.value("entity_splitter")
+        if splitter is not None:
+            self.entities_panel.splitter.restoreState(splitter)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._settings.setValue("geometry", self.saveGeometry())
         self._settings.setValue("state", self.saveState())
+        self._settings.setValue("entity_splitter", self.entities_panel.splitter.saveState())
         self._settings.sync()
         self.preferences.save()
         super().closeEvent(event)
@@ -344,10 +347,11 @@ class QtMainWindow(QMainWindow):
             for info in self.project.sets.for_annotator(self.annotator.id)
         }
         self.article_model.load(self.project.articles.summaries(), statuses)
+        header = self.article_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.article_table.resizeColumnsToContents()
-        self.article_table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.Stretch
-        )
+        self.article_table.setColumnWidth(0, 220)
+        header.setStretchLastSection(True)
         self._update_progress()
 
     def _first_article(self) -> str | None:
@@ -641,10 +645,7 @@ class QtMainWindow(QMainWindow):
         if table is not None and tab is not None:
             self.tabs.setCurrentIndex(tab)
             table.select_item(item_id)
-        if scroll:
-            self.view.show_current(self._ranges_of(layer, item_id))
-        else:
-            self.view.show_current([])
+        self.view.show_current(self._ranges_of(layer, item_id), scroll=scroll)
 
     def _on_view_span_clicked(self, layer_name: str, key: str) -> None:
         if layer_name == "evidence":
@@ -1115,6 +1116,10 @@ class QtMainWindow(QMainWindow):
     def _toggle_snap(self) -> None:
         self.preferences.snap_to_words = self.snap_action.isChecked()
         self.preferences.save()
+
+    def show_panel(self, index: int) -> None:
+        self.label_dock.show()
+        self.tabs.setCurrentIndex(index)
 
     def zoom(self, step: int) -> None:
         size = max(6, min(48, self.preferences.font_point_size + step))

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -55,10 +56,16 @@ class QtItemTable(QTableView):
         self.setAlternatingRowColors(True)
         self._quiet = False
         self.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        # A click on the row that is already current must still make it the current item.
+        self.clicked.connect(self._on_clicked)
 
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid() and not self._quiet:
             self.item_selected.emit(str(self.layer), self.item_model.item_at(current.row()).id)
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.item_selected.emit(str(self.layer), self.item_model.item_at(index.row()).id)
 
     def select_item(self, item_id: str) -> bool:
         """Select a row without echoing the selection back."""
@@ -101,7 +108,12 @@ class QtEntitiesPanel(QWidget):
         self.entities.setObjectName("entityTable")
         self.mentions = QtItemTable(Layer.MENTION, self.mention_model, self)
         self.mentions.setObjectName("mentionTable")
+        for table in (self.entities, self.mentions):
+            table.setColumnWidth(0, 190)
+            table.setColumnWidth(1, 60)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setObjectName("entitySplitter")
+        self.splitter = splitter
         splitter.addWidget(self.entities)
         splitter.addWidget(self.mentions)
         splitter.setSizes([150, 300])
@@ -158,6 +170,9 @@ class QtQuotesPanel(QWidget):
         )
         self.table = QtItemTable(Layer.QUOTE, self.model, self)
         self.table.setObjectName("quoteTable")
+        self.table.setColumnWidth(0, 220)
+        self.table.setColumnWidth(1, 60)
+        self.table.setColumnWidth(2, 120)
         hint = QLabel("Select text, Q: quote · S: speaker · C: cue", self)
         hint.setEnabled(False)
         layout = QVBoxLayout(self)
@@ -206,6 +221,9 @@ class QtStancesPanel(QWidget):
         self.model = QtItemTableModel(columns, lambda s: (self._holder(s), s.id), tooltip=self._tip)
         self.table = QtItemTable(Layer.STANCE, self.model, self)
         self.table.setObjectName("stanceTable")
+        self.table.setColumnWidth(0, 130)
+        self.table.setColumnWidth(1, 70)
+        self.table.setColumnWidth(2, 200)
         hint = QLabel("Select evidence (or a quote), T: stance · E: add evidence", self)
         hint.setEnabled(False)
         layout = QVBoxLayout(self)
@@ -324,6 +342,9 @@ class QtLabelPalette(QWidget):
         self._layout.addStretch(1)
         legend = QLabel("quote: underline · cue: bold · evidence: dotted", self)
         legend.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        # The legend gives way before the label buttons do when the window is narrow.
+        legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        legend.setMinimumWidth(0)
         self._layout.addWidget(legend)
 
 

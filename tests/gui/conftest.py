@@ -46,6 +46,7 @@ def make_window(qtbot, project: Project) -> Callable[..., QtMainWindow]:
         annotator = opened.annotators.get_or_create(name)
         window = QtMainWindow(opened, annotator, Preferences(annotator_name=name))
         qtbot.addWidget(window)
+        window.resize(1440, 900)
         window.show()
         qtbot.waitExposed(window)
         return window
@@ -74,17 +75,18 @@ def open_titled(window: QtMainWindow, title_start: str) -> None:
     raise AssertionError(f"no article titled {title_start!r}")
 
 
-def point_of(window: QtMainWindow, offset: int, *, after: bool = False) -> QPoint:
+def point_of(window: QtMainWindow, offset: int, *, scroll: bool = True) -> QPoint:
     """The viewport point at the left edge of character ``offset`` (code points)."""
-    view = window.view
     from PySide6.QtGui import QTextCursor
 
+    view = window.view
     cursor = QTextCursor(view.document())
     cursor.setPosition(view.offsets.to_qt(offset))
-    view.setTextCursor(cursor)
-    view.ensureCursorVisible()
+    if scroll:
+        view.setTextCursor(cursor)
+        view.centerCursor()
     rect = view.cursorRect(cursor)
-    return QPoint(rect.x() + (1 if not after else 0), rect.center().y())
+    return QPoint(rect.x() + 1, rect.center().y())
 
 
 def drag_select(qtbot, window: QtMainWindow, start: int, end: int) -> None:
@@ -92,10 +94,10 @@ def drag_select(qtbot, window: QtMainWindow, start: int, end: int) -> None:
     from PySide6.QtTest import QTest
 
     viewport = window.view.viewport()
+    begin = point_of(window, start)  # scrolls the start into the middle of the view
+    finish = point_of(window, end, scroll=False)
     window.view.clear_selection()
-    begin = point_of(window, start)
-    finish = point_of(window, end)
-    window.view.clear_selection()
+    assert viewport.rect().contains(finish), "the span does not fit in the view"
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, begin)
     QTest.mouseMove(viewport, QPoint((begin.x() + finish.x()) // 2, finish.y()))
     QTest.mouseMove(viewport, finish)

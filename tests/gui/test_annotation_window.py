@@ -340,3 +340,23 @@ def test_shortcut_sheet_lists_the_label_keys(qtbot, window: QtMainWindow) -> Non
 
     with_dialog(check)
     press(window, Qt.Key.Key_F1)
+
+
+def test_clicking_a_panel_row_makes_it_current_again(qtbot, window: QtMainWindow) -> None:
+    """Select a quote row, then a stance, then the same quote row: S acts on that quote."""
+    text = window.view.text
+    drag_select(qtbot, window, *span(text, "Ingrid Halvorsen"))
+    press(window, Qt.Key.Key_1)
+    with_dialog(lambda d: QTest.keyClick(d.findChild(QLineEdit, "pickerFilter"), Qt.Key.Key_Return))
+    press(window, Qt.Key.Key_L)
+    drag_select(qtbot, window, *span(text, "This deployment is defensive in nature"))
+    press(window, Qt.Key.Key_Q)
+    press(window, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    table = window.quotes_panel.table
+    row = table.visualRect(table.model().index(0, 0)).center()
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=row)
+    assert window.current is not None and window.current[0] == "quote"
+    window.current = None  # as after working elsewhere
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=row)
+    assert window.current is not None and window.current[0] == "quote"
+    assert window.view._current, "the current quote is marked in the text"

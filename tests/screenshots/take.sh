@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Screenshots of the real window under Xvfb for the README. Not part of the test run.
+# Needs Debian's xvfb xauth xdotool imagemagick x11-utils, the libxcb packages listed in the
+# README, fonts-noto-cjk and fonts-noto-color-emoji. Writes resources/screenshots/*.png.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=resources/screenshots
+mkdir -p "$out"
+work=$(mktemp -d)
+export ANNOTATOR_DATA_DIR="$work/data" ANNOTATOR_CONFIG_DIR="$work/config"
+mkdir -p "$ANNOTATOR_CONFIG_DIR"
+printf '{"annotator_name": "Maren", "font_point_size": 11}\n' \
+    > "$ANNOTATOR_CONFIG_DIR/preferences.json"
+project=$(.venv/bin/annotator demo --no-gui)
+.venv/bin/python tests/screenshots/prepare_demo.py "$project"
+
+Xvfb :98 -screen 0 1440x900x24 -nolisten tcp & xvfb=$!
+app=""
+cleanup() {
+    [[ -n $app ]] && kill "$app" 2>/dev/null
+    kill "$xvfb" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+export DISPLAY=:98
+unset QT_QPA_PLATFORM
+until xdpyinfo >/dev/null 2>&1; do sleep 0.1; done
+.venv/bin/annotator gui "$project" & app=$!
+wid=$(xdotool search --sync --onlyvisible --name "Annotator" | head -1)
+sleep 1.5
+xdotool windowsize "$wid" 1440 900
+sleep 1
+xdotool windowfocus --sync "$wid"
+shot() { sleep 0.8; import -window root "$out/$1.png"; echo "wrote $out/$1.png"; }
+
+# Panels sit at fixed places: the first row of the right-hand table is at (1150, 89).
+# 1. The workspace: Halvorsen's quote made current from the Quotes tab (Alt+2).
+xdotool key alt+2
+sleep 0.3
+xdotool mousemove --window "$wid" 1150 89 click 1
+shot workspace
+# 2. The stances of the article (Alt+3), the first one current with its evidence marked.
+xdotool key alt+3
+sleep 0.3
+xdotool mousemove --window "$wid" 1150 89 click 1
+shot stances
+# 3. The speaker picker: back to the quote, press S.
+xdotool key alt+2
+sleep 0.3
+xdotool mousemove --window "$wid" 1150 89 click 1
+sleep 0.3
+xdotool key s
+shot speaker-picker
+xdotool key Escape
