@@ -114,5 +114,42 @@ def main(path: str) -> None:
             )
 
 
+def label_seoul(project: Project, annotator_name: str) -> None:
+    """The Korean-and-emoji article: spans after emoji must land on the right characters."""
+    annotator = project.annotators.get_or_create(annotator_name)
+    article = next(a for a in project.articles.iter_all() if a.title.startswith("Seoul"))
+    session = ArticleSession(project, article, annotator)
+    if session.mentions:
+        return
+    text = article.text
+    kim = Entity(name="Kim Soon-ja", label="PER")
+    session.add(kim)
+    first = Mention(**_span(text, "Kim Soon-ja", 0), label="PER", entity_id=kim.id)
+    session.add(first)
+    speaker = Mention(**_span(text, "Kim Soon-ja", 1), label="PER", entity_id=kim.id)
+    session.add(speaker)
+    session.add(Mention(**_span(text, "Kim", 2), label="PER", entity_id=kim.id))
+    session.add(Mention(**_span(text, "별빛코딩재단"), label="ORG"))
+    session.add(Mention(**_span(text, "Mapo", 1), label="GPE"))
+    session.add(Mention(**_span(text, "Han River Dispatch"), label="ORG"))
+    cue = _span(text, "told")
+    session.add(
+        Quote(
+            **_span(text, "“처음에는 무서웠는데, 지금은 재미있어요,”"),
+            quote_type="direct",
+            speaker_id=speaker.id,
+            cue_start=cue["start"],
+            cue_end=cue["end"],
+        )
+    )
+
+
+def _span(text: str, needle: str, nth: int = 0) -> dict[str, int]:
+    start, end = span(text, needle, nth)
+    return {"start": start, "end": end}
+
+
 if __name__ == "__main__":
     main(sys.argv[1])
+    with Project.open(sys.argv[1]) as opened:
+        label_seoul(opened, "Maren")

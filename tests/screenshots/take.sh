@@ -31,7 +31,11 @@ sleep 1.5
 xdotool windowsize "$wid" 1440 900
 sleep 1
 xdotool windowfocus --sync "$wid"
-shot() { sleep 0.8; import -window root "$out/$1.png"; echo "wrote $out/$1.png"; }
+shot() {
+    sleep 0.8
+    import -window root "PNG8:$out/$1.png"  # 256 colours keep the README light
+    echo "wrote $out/$1.png"
+}
 
 # Panels sit at fixed places: the first row of the right-hand table is at (1150, 89).
 # 1. The workspace: Halvorsen's quote made current from the Quotes tab (Alt+2).
@@ -52,3 +56,7 @@ sleep 0.3
 xdotool key s
 shot speaker-picker
 xdotool key Escape
+# 4. The Korean article with emoji: labels after 👩‍💻🚀🇰🇷😀 sit on the right characters.
+xdotool mousemove --window "$wid" 100 278 click 1
+sleep 0.5
+shot unicode
