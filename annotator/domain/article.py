@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Any, Self
 
-from pydantic import Field, JsonValue, model_validator
+from pydantic import Field, JsonValue, ValidationInfo, model_validator
 
 from annotator.domain.base import DomainModel, utc_now
 from annotator.domain.ids import new_id
@@ -29,10 +30,12 @@ class Article(DomainModel):
     created_at: datetime = Field(default_factory=utc_now)
 
     @model_validator(mode="after")
-    def _text_is_canonical(self) -> Self:
-        if not self.text.strip():
+    def _text_is_canonical(self, info: ValidationInfo) -> Self:
+        if self.text.isspace():
             raise ValueError("article text is empty")
-        if normalize_text(self.text) != self.text:
+        if info.context and info.context.get("canonical_text") is self.text:
+            return self  # made by create(), which normalised and hashed this very text
+        if "\r" in self.text or not unicodedata.is_normalized("NFC", self.text):
             raise ValueError("article text is not normalised (CR line ends or not NFC)")
         if text_sha256(self.text) != self.sha256:
             raise ValueError("sha256 does not match the article text")
@@ -42,7 +45,10 @@ class Article(DomainModel):
     def create(cls, raw_text: str, **metadata: Any) -> Article:
         """Normalise raw text once and hash it: the only way new text enters a project."""
         text = normalize_text(raw_text)
-        return cls(text=text, sha256=text_sha256(text), **metadata)
+        return cls.model_validate(
+            {"text": text, "sha256": text_sha256(text), **metadata},
+            context={"canonical_text": text},
+        )
 
     @property
     def display_title(self) -> str:

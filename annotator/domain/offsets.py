@@ -87,3 +87,53 @@ class Utf16Index:
 
     def span_from_utf16(self, start: int, end: int) -> tuple[int, int]:
         return self.from_utf16(start), self.from_utf16(end)
+
+
+def normalize_with_map(raw: str) -> tuple[str, list[int]]:
+    """``normalize_text`` plus where each raw offset lands in the result.
+
+    ``mapping[i]`` is the offset in the normalised text of raw offset ``i`` (0..len(raw)), so
+    spans made on the raw text (an imported tool's offsets) move with the text, never re-found
+    by searching. NFC is applied per run of characters between starters, which is exactly what
+    composition can change; a raw offset inside a composed run maps to the run's start.
+    """
+    out: list[str] = []
+    mapping: list[int] = []
+    length = 0
+    i = 0
+    # Leading byte-order marks vanish.
+    while i < len(raw) and raw[i] == "\ufeff":
+        mapping.append(0)
+        i += 1
+    while i < len(raw):
+        if raw[i] == "\r":
+            mapping.append(length)
+            if i + 1 < len(raw) and raw[i + 1] == "\n":
+                mapping.append(length)  # the CR of CRLF and its LF both map to the one LF
+                i += 1
+            out.append("\n")
+            length += 1
+            i += 1
+            continue
+        # A run: one character and the combining marks that follow it.
+        j = i + 1
+        while j < len(raw) and _joins_previous(raw[j]):
+            j += 1
+        composed = unicodedata.normalize("NFC", raw[i:j])
+        if len(composed) == j - i:
+            mapping.extend(range(length, length + len(composed)))
+        else:
+            mapping.extend([length] * (j - i))
+        out.append(composed)
+        length += len(composed)
+        i = j
+    mapping.append(length)
+    text = "".join(out)
+    return text, mapping
+
+
+def _joins_previous(ch: str) -> bool:
+    """Characters NFC may fold into the one before: combining marks, Hangul vowel/final jamo."""
+    return bool(unicodedata.combining(ch)) or "\u1160" <= ch <= "\u11ff" or (
+        unicodedata.category(ch) == "Mc"
+    )

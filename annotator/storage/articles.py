@@ -72,21 +72,15 @@ class ArticleRepository:
         with self._database.transaction() as conn:
             (position,) = conn.execute("SELECT COALESCE(MAX(position), 0) FROM articles").fetchone()
             for article in articles:
-                existing = conn.execute(
-                    "SELECT id FROM articles WHERE sha256 = ?", (article.sha256,)
-                ).fetchone()
-                if existing is not None:
-                    duplicates.append((article, existing[0]))
-                    continue
-                position += 1
                 try:
                     cursor = conn.execute(
                         "INSERT INTO articles (id, position, text, text_length, sha256, title, "
                         "source, author, published, url, language, external_id, meta, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (sha256) DO NOTHING",
                         (
                             article.id,
-                            position,
+                            position + 1,
                             article.text,
                             len(article.text),
                             article.sha256,
@@ -105,6 +99,13 @@ class ArticleRepository:
                     raise InvalidDataError(
                         f"article id {article.id} already exists with another text"
                     ) from None
+                if cursor.rowcount == 0:  # the same text is already in the project
+                    existing = conn.execute(
+                        "SELECT id FROM articles WHERE sha256 = ?", (article.sha256,)
+                    ).fetchone()
+                    duplicates.append((article, existing[0]))
+                    continue
+                position += 1
                 conn.execute(
                     "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
                     (cursor.lastrowid, article.title, article.text),

@@ -41,7 +41,7 @@ CREATE INDEX articles_source ON articles(source);
 
 CREATE VIRTUAL TABLE articles_fts USING fts5(
     title, text, content='articles', content_rowid='rowid',
-    tokenize='unicode61 remove_diacritics 2'
+    tokenize='unicode61 remove_diacritics 2', detail=none
 );
 
 CREATE TABLE annotators (

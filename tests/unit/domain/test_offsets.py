@@ -319,3 +319,38 @@ def test_empty_text_index() -> None:
     assert index.from_utf16(0) == 0
     with pytest.raises(OffsetError):
         index.to_utf16(1)
+
+
+# -- normalize_with_map ------------------------------------------------------------------------
+
+from hypothesis import given as _given  # noqa: E402
+from hypothesis import strategies as _st  # noqa: E402
+
+from annotator.domain.offsets import normalize_with_map  # noqa: E402
+
+_RAW = _st.lists(
+    _st.sampled_from(
+        ["a", "b", " ", "e\u0301", "u\u0308", "\r\n", "\r", "\n", "😀", "서", "\u1100\u1161",
+         "\u1100\u1161\u11a8", "é", "\ufeff", "x\u0301\u0323"]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@_given(_RAW)
+def test_normalize_with_map_gives_the_normalised_text_and_a_monotone_map(raw: str) -> None:
+    text, mapping = normalize_with_map(raw)
+    assert text == normalize_text(raw)
+    assert len(mapping) == len(raw) + 1
+    assert mapping[0] == 0 and mapping[-1] == len(text)
+    assert all(a <= b for a, b in zip(mapping, mapping[1:], strict=False))
+
+
+def test_normalize_with_map_moves_spans_after_crlf_and_combining_marks() -> None:
+    raw = "Mu\u0308ller said\r\nKim Ji-woo 😀 agreed."
+    text, mapping = normalize_with_map(raw)
+    start = raw.index("Kim")
+    end = start + len("Kim Ji-woo")
+    assert text[mapping[start] : mapping[end]] == "Kim Ji-woo"
+    start = raw.index("agreed")
+    assert text[mapping[start] : mapping[start + 6]] == "agreed"
