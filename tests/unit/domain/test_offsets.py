@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from itertools import pairwise
 
 import pytest
 from hypothesis import assume, given, settings
@@ -15,6 +16,7 @@ from annotator.domain.offsets import (
     Utf16Index,
     check_span,
     normalize_text,
+    normalize_with_map,
     text_sha256,
 )
 
@@ -323,27 +325,37 @@ def test_empty_text_index() -> None:
 
 # -- normalize_with_map ------------------------------------------------------------------------
 
-from hypothesis import given as _given  # noqa: E402
-from hypothesis import strategies as _st  # noqa: E402
-
-from annotator.domain.offsets import normalize_with_map  # noqa: E402
-
-_RAW = _st.lists(
-    _st.sampled_from(
-        ["a", "b", " ", "e\u0301", "u\u0308", "\r\n", "\r", "\n", "😀", "서", "\u1100\u1161",
-         "\u1100\u1161\u11a8", "é", "\ufeff", "x\u0301\u0323"]
+_RAW = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "b",
+            " ",
+            "e\u0301",
+            "u\u0308",
+            "\r\n",
+            "\r",
+            "\n",
+            "😀",
+            "서",
+            "\u1100\u1161",
+            "\u1100\u1161\u11a8",
+            "é",
+            "\ufeff",
+            "x\u0301\u0323",
+        ]
     ),
     max_size=30,
 ).map("".join)
 
 
-@_given(_RAW)
+@given(_RAW)
 def test_normalize_with_map_gives_the_normalised_text_and_a_monotone_map(raw: str) -> None:
     text, mapping = normalize_with_map(raw)
     assert text == normalize_text(raw)
     assert len(mapping) == len(raw) + 1
     assert mapping[0] == 0 and mapping[-1] == len(text)
-    assert all(a <= b for a, b in zip(mapping, mapping[1:], strict=False))
+    assert all(a <= b for a, b in pairwise(mapping))
 
 
 def test_normalize_with_map_moves_spans_after_crlf_and_combining_marks() -> None:
