@@ -88,18 +88,46 @@ def _progress(transient: bool = True) -> Progress:
 @app.command("import")
 def import_(
     project: ProjectArg,
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to import.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders or .zip archives.")],
     fmt: Annotated[
-        str, typer.Option("--format", help="auto, txt or jsonl (native files are detected).")
+        str,
+        typer.Option(
+            "--format",
+            help="auto (by name and content), txt, html, jsonl, json, csv, native, "
+            "label-studio, doccano, prodigy, brat or spacy.",
+        ),
     ] = "auto",
-    text_field: Annotated[str | None, typer.Option(help="JSONL: the field with the text.")] = None,
-    title_field: Annotated[str | None, typer.Option(help="JSONL: the title field.")] = None,
-    source_field: Annotated[str | None, typer.Option(help="JSONL: the outlet field.")] = None,
-    date_field: Annotated[str | None, typer.Option(help="JSONL: the date field.")] = None,
-    url_field: Annotated[str | None, typer.Option(help="JSONL: the URL field.")] = None,
-    id_field: Annotated[str | None, typer.Option(help="JSONL: the external id field.")] = None,
+    text_field: Annotated[str | None, typer.Option(help="JSONL/CSV: the text field.")] = None,
+    title_field: Annotated[str | None, typer.Option(help="JSONL/CSV: the title field.")] = None,
+    source_field: Annotated[str | None, typer.Option(help="JSONL/CSV: the outlet field.")] = None,
+    date_field: Annotated[str | None, typer.Option(help="JSONL/CSV: the date field.")] = None,
+    url_field: Annotated[str | None, typer.Option(help="JSONL/CSV: the URL field.")] = None,
+    id_field: Annotated[str | None, typer.Option(help="JSONL/CSV: the external id field.")] = None,
+    label_map: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Rename a label of the file: --map PERSON=PER (repeatable)."),
+    ] = None,
+    add_labels: Annotated[
+        bool, typer.Option("--add-labels", help="Add labels the schema lacks instead of refusing.")
+    ] = False,
+    annotator: Annotated[
+        str | None,
+        typer.Option(
+            "--annotator", help="Whose labels these are (default: the names in the file)."
+        ),
+    ] = None,
+    trim_boilerplate: Annotated[
+        bool,
+        typer.Option(
+            "--trim-boilerplate",
+            help="Text files: drop site furniture lines (Skip to content, Close, copyright) at "
+            "the start and end, and list what was dropped.",
+        ),
+    ] = False,
 ) -> None:
-    """Import articles (plain text, JSONL) or a native JSONL export with its annotations."""
+    """Import articles, or annotations from Label Studio, doccano, Prodigy, brat or spaCy."""
+    from annotator.services.foreign import LabelPolicy
+
     mapping = FieldMapping().with_overrides(
         text=text_field,
         title=title_field,
@@ -108,21 +136,43 @@ def import_(
         url=url_field,
         external_id=id_field,
     )
+    renames: dict[str, str] = {}
+    for pair in label_map or []:
+        source, sep, target = pair.partition("=")
+        if not sep or not source.strip() or not target.strip():
+            fail(f"--map takes SOURCE=TARGET, not {pair!r}")
+        renames[source.strip()] = target.strip()
     with _open(project) as opened, _progress() as bar:
         task = bar.add_task("Importing", total=None)
         report = importing.import_paths(
-            opened, paths, fmt=fmt, mapping=mapping, progress=lambda n: bar.advance(task, n)
+            opened,
+            paths,
+            fmt=fmt,
+            mapping=mapping,
+            labels=LabelPolicy(mapping=renames, add_unknown=add_labels),
+            annotator=annotator,
+            trim_boilerplate=trim_boilerplate,
+            progress=lambda n: bar.advance(task, n),
         )
     for file in report.files:
         if file.error:
             err.print(f"annotator: {file.error} (nothing imported from this file)", markup=False)
         for added in file.schema_added:
-            out.print(f"{file.path.name}: added {added} to the schema")
-    out.print(
-        f"Imported {report.imported} article(s)"
-        + (f" and {report.sets} annotation set(s)" if report.sets else "")
-        + f"; skipped {report.duplicates} duplicate(s); {len(report.failed)} file(s) failed."
-    )
+            out.print(f"{file.path.name}: added {added} to the schema", markup=False)
+        if file.trimmed:
+            out.print(
+                f"{file.path.name}: trimmed {', '.join(map(repr, file.trimmed))}", markup=False
+            )
+        for warning in file.warnings:
+            out.print(f"warning: {warning}", markup=False)
+    summary = f"Imported {report.imported} article(s)"
+    if report.sets:
+        summary += f" and {report.sets} annotation set(s)"
+    summary += f"; skipped {report.duplicates} duplicate article(s)"
+    if report.already_imported:
+        summary += f" and {report.already_imported} set(s) already imported"
+    summary += f"; {len(report.failed)} file(s) failed."
+    out.print(summary, markup=False)
     for file in report.files:
         if file.duplicates:
             shown = ", ".join(file.duplicates[:5]) + (" …" if len(file.duplicates) > 5 else "")

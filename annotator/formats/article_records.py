@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from annotator.domain.article import Article
 from annotator.domain.errors import explain
 from annotator.formats.errors import FormatError
+from annotator.formats.lines import iter_lines
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,11 @@ def read_jsonl(
 ) -> Iterator[tuple[int, Article]]:
     """``(line number, article)`` for each non-blank line; errors name file and line."""
     mapping = mapping or FieldMapping()
-    for number, raw in enumerate(stream, start=1):
+    records = 0
+    for number, raw in iter_lines(path, stream):
         if not raw.strip():
             continue
+        records += 1
         try:
             record = orjson.loads(raw)
         except orjson.JSONDecodeError as error:
@@ -98,3 +101,5 @@ def read_jsonl(
             yield number, article_from_record(record, mapping)
         except ValueError as error:
             raise FormatError(path, str(error), line=number) from None
+    if records == 0:
+        raise FormatError(path, "the file is empty (no records)")

@@ -23,6 +23,7 @@ from annotator.domain.article import Article
 from annotator.domain.errors import InvalidDataError, explain
 from annotator.domain.schema import Schema
 from annotator.formats.errors import FormatError
+from annotator.formats.lines import iter_lines
 
 FORMAT_NAME = "annotator-jsonl"
 FORMAT_VERSION = 1
@@ -107,7 +108,7 @@ def _parse(path: Path, number: int, raw: bytes) -> dict[str, Any]:
 
 def read(path: Path, stream: IO[bytes]) -> tuple[Header, Iterator[ArticleRecord]]:
     """Read the header now and the article lines lazily; every error names file and line."""
-    lines = enumerate(stream, start=1)
+    lines = iter_lines(path, stream)
     header: Header | None = None
     for number, raw in lines:
         if not raw.strip():

@@ -1,28 +1,65 @@
-"""Importing articles (and, from native files, their annotations) into a project.
+"""Importing articles, and other tools' annotations, into a project.
 
 Each file is imported in one transaction: a file with a bad record adds nothing, and the
-report says which file, which line and why. Importing the same file twice adds nothing.
+report says which file, which line and why. Articles whose normalised text is already in the
+project are skipped and reported; annotations already imported are recognised, so importing
+the same file twice adds nothing.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import orjson
+
 from annotator.domain.annotations import AnnotationSet, Annotator
 from annotator.domain.article import Article
 from annotator.domain.errors import AnnotatorError, InvalidDataError
+from annotator.domain.offsets import normalize_text, text_sha256
 from annotator.domain.schema import merge_schemas
-from annotator.formats import article_records, article_text, native_jsonl
+from annotator.formats import (
+    article_html,
+    article_records,
+    article_table,
+    article_text,
+    boilerplate,
+    native_jsonl,
+)
+from annotator.formats.archive import extract_zip
 from annotator.formats.errors import FormatError
+from annotator.formats.interchange import ForeignDocument
+from annotator.services.foreign import LabelPolicy, convert
 from annotator.storage.project import Project
 
-FORMATS = ("auto", "txt", "jsonl")
-_SUFFIXES = {".txt": "txt", ".text": "txt", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+ARTICLE_FORMATS = ("txt", "html", "jsonl", "json", "csv")
+ANNOTATION_FORMATS = ("native", "label-studio", "doccano", "prodigy", "brat", "spacy")
+FORMATS = ("auto", *ARTICLE_FORMATS, *ANNOTATION_FORMATS)
+#: Formats read whole into memory refuse files larger than this (JSONL and CSV stream).
+MAX_WHOLE_FILE_BYTES = 256 * 1024 * 1024
+_SUFFIXES = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".spacy": "spacy",
+    ".zip": "zip",
+    ".ann": "brat",
+}
 
 Progress = Callable[[int], None]
+
+
+class ImportCancelledError(AnnotatorError):
+    """The user cancelled; the file in progress was rolled back, earlier files stay."""
 
 
 @dataclass
@@ -32,13 +69,22 @@ class FileReport:
     imported: int = 0
     duplicates: list[str] = field(default_factory=list)
     sets: int = 0
+    already_imported: int = 0
     schema_added: list[str] = field(default_factory=list)
+    trimmed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     error: str | None = None
+
+    def reset(self) -> None:
+        """Nothing of a failed file stays, so nothing of it is reported as imported."""
+        self.imported = self.sets = self.already_imported = 0
+        self.duplicates, self.schema_added, self.trimmed = [], [], []
 
 
 @dataclass
 class ImportReport:
     files: list[FileReport] = field(default_factory=list)
+    cancelled: bool = False
 
     @property
     def imported(self) -> int:
@@ -53,8 +99,53 @@ class ImportReport:
         return sum(f.sets for f in self.files)
 
     @property
+    def already_imported(self) -> int:
+        return sum(f.already_imported for f in self.files)
+
+    @property
     def failed(self) -> list[FileReport]:
         return [f for f in self.files if f.error is not None]
+
+
+@dataclass
+class ImportOptions:
+    fmt: str = "auto"
+    mapping: article_records.FieldMapping | None = None
+    labels: LabelPolicy = field(default_factory=LabelPolicy)
+    annotator: str | None = None
+    trim_boilerplate: bool = False
+    actor: str | None = None
+
+
+# -- finding files and formats ------------------------------------------------------------------
+
+
+def _sniff(path: Path, kind: str) -> str:
+    """Tell native, doccano, Prodigy and Label Studio files from plain article records."""
+    if kind not in ("jsonl", "json"):
+        return kind
+    with path.open("rb") as stream:
+        head = stream.read(1 << 16)
+    if kind == "json":
+        return "label-studio" if b'"annotations"' in head and b'"data"' in head else "json"
+    first = next((line for line in head.splitlines() if line.strip()), b"")
+    if native_jsonl.is_native(first):
+        return "native"
+    try:
+        record = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return "jsonl"  # the article reader reports the bad line
+    if not isinstance(record, dict):
+        return "jsonl"
+    if "spans" in record and ("tokens" in record or "answer" in record or "_input_hash" in record):
+        return "prodigy"
+    if isinstance(record.get("label"), list) or isinstance(record.get("labels"), list):
+        return "doccano"
+    if isinstance(record.get("entities"), list) and "relations" in record:
+        return "doccano"
+    if isinstance(record.get("spans"), list):
+        return "prodigy"
+    return "jsonl"
 
 
 def collect_files(paths: Iterable[Path], fmt: str = "auto") -> list[tuple[Path, str]]:
@@ -64,20 +155,44 @@ def collect_files(paths: Iterable[Path], fmt: str = "auto") -> list[tuple[Path, 
     found: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                kind = _SUFFIXES.get(child.suffix.lower()) if fmt == "auto" else fmt
-                if kind is not None and (fmt == "auto" or child.suffix.lower() in _SUFFIXES):
+            children = sorted(p for p in path.rglob("*") if p.is_file())
+            for child in children:
+                kind = _kind(child, fmt, in_folder=True)
+                if kind is not None:
                     found.append((child, kind))
         elif path.is_file():
-            kind = _SUFFIXES.get(path.suffix.lower()) if fmt == "auto" else fmt
+            kind = _kind(path, fmt, in_folder=False)
             if kind is None:
                 raise AnnotatorError(
-                    f"{path}: cannot tell the format from the name; pass --format txt or jsonl"
+                    f"{path}: cannot tell the format from the name; pass --format "
+                    f"({', '.join(FORMATS[1:])})"
                 )
             found.append((path, kind))
         else:
             raise AnnotatorError(f"{path}: no such file or folder")
     return found
+
+
+def _kind(path: Path, fmt: str, *, in_folder: bool) -> str | None:
+    suffix = path.suffix.lower()
+    if fmt != "auto":
+        if fmt == "brat":
+            return "brat" if suffix == ".txt" and path.with_suffix(".ann").exists() else None
+        if in_folder and _SUFFIXES.get(suffix) not in (
+            fmt,
+            "json" if fmt == "label-studio" else "",
+        ):
+            return None if suffix not in _SUFFIXES else fmt
+        return fmt
+    kind = _SUFFIXES.get(suffix)
+    if kind == "brat":
+        return None  # read with its .txt
+    if kind == "txt" and path.with_suffix(".ann").exists():
+        return "brat"
+    return _sniff(path, kind) if kind else None
+
+
+# -- importing ------------------------------------------------------------------------------------
 
 
 def import_paths(
@@ -86,38 +201,159 @@ def import_paths(
     *,
     fmt: str = "auto",
     mapping: article_records.FieldMapping | None = None,
+    labels: LabelPolicy | None = None,
+    annotator: str | None = None,
+    trim_boilerplate: bool = False,
     actor: str | None = None,
     progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> ImportReport:
     """Import every file; a failing file is reported and rolled back, the others go on."""
+    options = ImportOptions(
+        fmt=fmt,
+        mapping=mapping,
+        labels=labels or LabelPolicy(),
+        annotator=annotator,
+        trim_boilerplate=trim_boilerplate,
+        actor=actor,
+    )
     report = ImportReport()
     for path, kind in collect_files(paths, fmt):
+        if cancelled is not None and cancelled():
+            report.cancelled = True
+            break
+        if kind == "zip":
+            _import_zip(project, path, options, report, progress, cancelled)
+            continue
         file_report = FileReport(path, kind)
         report.files.append(file_report)
-        try:
-            if kind == "txt":
-                _import_text(project, path, file_report)
-            else:
-                _import_jsonl(project, path, file_report, mapping, actor, progress)
-        except (AnnotatorError, OSError) as error:
-            file_report.error = (
-                str(error)
-                if isinstance(error, AnnotatorError)
-                else (f"{path}: {error.strerror or error}")
-            )
-            file_report.imported = 0
-            file_report.sets = 0
-            file_report.duplicates = []
-            file_report.schema_added = []
-        if progress is not None and kind == "txt":
-            progress(1)
+        _import_one(project, path, kind, options, file_report, progress, cancelled)
+        if file_report.error == "cancelled":
+            report.cancelled = True
+            break
     return report
 
 
-def _import_text(project: Project, path: Path, report: FileReport) -> None:
-    article = article_text.read_text_file(path)
-    duplicates = project.articles.add_many([article])
-    report.imported = 1 - len(duplicates)
+def _import_one(
+    project: Project,
+    path: Path,
+    kind: str,
+    options: ImportOptions,
+    report: FileReport,
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+) -> None:
+    def tick(n: int = 1) -> None:
+        if cancelled is not None and cancelled():
+            raise ImportCancelledError("cancelled")
+        if progress is not None:
+            progress(n)
+
+    try:
+        if path.stat().st_size == 0:
+            raise FormatError(path, "the file is empty")
+        if kind not in ("jsonl", "csv", "native") and path.stat().st_size > MAX_WHOLE_FILE_BYTES:
+            size = path.stat().st_size / 1024**3
+            raise FormatError(
+                path,
+                f"the file is too large to read at once ({size:.1f} GB; at most "
+                f"{MAX_WHOLE_FILE_BYTES // 1024**2} MB for {kind}); split it, or use JSON Lines",
+            )
+        with project.database.transaction():
+            if kind in ARTICLE_FORMATS:
+                _store_articles(project, _article_reader(path, kind, options, report), report, tick)
+            elif kind == "native":
+                _import_native(project, path, options, report, tick)
+            else:
+                documents = _foreign_reader(path, kind)
+                _import_documents(project, documents, options, report, tick)
+    except ImportCancelledError:
+        report.reset()
+        report.error = "cancelled"
+    except (AnnotatorError, OSError) as error:
+        report.reset()
+        if isinstance(error, AnnotatorError):
+            report.error = str(error)
+        else:
+            report.error = f"{path}: {error.strerror or error}"
+
+
+def _import_zip(
+    project: Project,
+    path: Path,
+    options: ImportOptions,
+    report: ImportReport,
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+) -> None:
+    with tempfile.TemporaryDirectory(prefix="annotator-zip-") as folder:
+        try:
+            extract_zip(path, Path(folder))
+            members = collect_files([Path(folder)], options.fmt)
+        except AnnotatorError as error:
+            report.files.append(FileReport(path, "zip", error=str(error)))
+            return
+        for member, kind in members:
+            shown = path / member.relative_to(folder)
+            file_report = FileReport(shown, kind)
+            report.files.append(file_report)
+            _import_one(project, member, kind, options, file_report, progress, cancelled)
+            if file_report.error is not None:
+                file_report.error = file_report.error.replace(str(member), str(shown))
+            if file_report.error == "cancelled":
+                report.cancelled = True
+                return
+
+
+# -- articles -------------------------------------------------------------------------------------
+
+
+def _article_reader(
+    path: Path, kind: str, options: ImportOptions, report: FileReport
+) -> Iterator[Article]:
+    if kind == "txt":
+        article = article_text.read_text_file(path)
+        if options.trim_boilerplate:
+            article = _trimmed(path, article, report)
+        yield article
+    elif kind == "html":
+        yield article_html.read_html(path)
+    elif kind == "jsonl":
+        with path.open("rb") as stream:
+            for _, article in article_records.read_jsonl(path, stream, options.mapping):
+                yield article
+    elif kind == "csv":
+        for _, article in article_table.read_csv(path, options.mapping):
+            yield article
+    else:
+        data = path.read_bytes()
+        if not data.strip():
+            raise FormatError(path, "the file is empty")
+        for _, article in article_table.read_json_array(path, data, options.mapping):
+            yield article
+
+
+def _trimmed(path: Path, article: Article, report: FileReport) -> Article:
+    raw = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    text, trimmed = boilerplate.trim(raw)
+    report.trimmed = trimmed
+    if not trimmed:
+        return article
+    title, body = article_text.split_title(text)
+    return Article.create(body, title=title, external_id=article.external_id, meta=article.meta)
+
+
+def _store_articles(
+    project: Project, articles: Iterator[Article], report: FileReport, tick: Callable[[int], None]
+) -> None:
+    def counted() -> Iterator[Article]:
+        for article in articles:
+            report.imported += 1
+            tick(1)
+            yield article
+
+    duplicates = project.articles.add_many(counted())
+    report.imported -= len(duplicates)
     report.duplicates = [_label(a) for a, _ in duplicates]
 
 
@@ -125,64 +361,37 @@ def _label(article: Article) -> str:
     return article.external_id or article.title or article.sha256[:12]
 
 
-def _import_jsonl(
-    project: Project,
-    path: Path,
-    report: FileReport,
-    mapping: article_records.FieldMapping | None,
-    actor: str | None,
-    progress: Progress | None,
-) -> None:
-    with path.open("rb") as stream:
-        first = stream.readline()
-        while first and not first.strip():
-            first = stream.readline()
-        if not first:
-            raise FormatError(path, "the file is empty")
-        stream.seek(0)
-        if native_jsonl.is_native(first):
-            report.format = "native"
-            with project.database.transaction():
-                _import_native(project, path, stream, report, actor, progress)
-            return
-        articles = article_records.read_jsonl(path, stream, mapping)
-        with project.database.transaction():
-            duplicates = project.articles.add_many(_counted(articles, report, progress))
-        report.imported -= len(duplicates)
-        report.duplicates = [_label(a) for a, _ in duplicates]
-
-
-def _counted(
-    items: Iterator[tuple[int, Article]], report: FileReport, progress: Progress | None
-) -> Iterator[Article]:
-    for _, article in items:
-        report.imported += 1
-        if progress is not None:
-            progress(1)
-        yield article
+# -- native JSONL ---------------------------------------------------------------------------------
 
 
 def _import_native(
     project: Project,
     path: Path,
-    stream: IO[bytes],
+    options: ImportOptions,
     report: FileReport,
-    actor: str | None,
-    progress: Progress | None,
+    tick: Callable[[int], None],
 ) -> None:
-    header, records = native_jsonl.read(path, stream)
-    schema, added = merge_schemas(project.schema, header.schema)
-    if added:
-        project.schemas.save(schema, note=f"labels added by importing {path.name}")
-        report.schema_added = added
-    annotator_ids = _map_annotators(project, header.annotators)
-    for record in records:
-        article_id = _store_article(project, record.article, report)
-        for annotation_set in record.sets:
-            _store_set(project, path, record.line, annotation_set, article_id, annotator_ids, actor)
-            report.sets += 1
-        if progress is not None:
-            progress(1)
+    with path.open("rb") as stream:
+        header, records = native_jsonl.read(path, stream)
+        schema, added = merge_schemas(project.schema, header.schema)
+        if added:
+            project.schemas.save(schema, note=f"labels added by importing {path.name}")
+            report.schema_added = added
+        annotator_ids = _map_annotators(project, header.annotators)
+        for record in records:
+            article_id = _store_article(project, record.article, report)
+            for annotation_set in record.sets:
+                _store_set(
+                    project,
+                    path,
+                    record.line,
+                    annotation_set,
+                    article_id,
+                    annotator_ids,
+                    options.actor,
+                )
+                report.sets += 1
+            tick(1)
 
 
 def _map_annotators(project: Project, annotators: list[Annotator]) -> dict[str, str]:
@@ -225,8 +434,8 @@ def _store_set(
     if annotator_id is None:
         raise FormatError(
             path,
-            f"set {annotation_set.id}: annotator {annotation_set.annotator_id} is not "
-            "listed in the header",
+            f"set {annotation_set.id}: annotator {annotation_set.annotator_id} is not listed in "
+            "the header",
             line=line,
         )
     mapped = annotation_set.model_copy(
@@ -244,3 +453,117 @@ def _store_set(
         project.sets.replace(mapped, actor=actor)
     except InvalidDataError as error:
         raise FormatError(path, str(error), line=line) from None
+
+
+# -- other tools' annotations ---------------------------------------------------------------------
+
+
+def _foreign_reader(path: Path, kind: str) -> list[ForeignDocument]:
+    from annotator.formats import brat, doccano, label_studio, prodigy, spacy_docbin
+
+    if kind == "label-studio":
+        return label_studio.read(path)
+    if kind == "doccano":
+        return doccano.read(path)
+    if kind == "prodigy":
+        return prodigy.read(path)
+    if kind == "brat":
+        return [brat.read(path)]
+    if kind == "spacy":
+        return spacy_docbin.read(path)
+    raise AnnotatorError(f"{path}: no reader for {kind}")
+
+
+def _import_documents(
+    project: Project,
+    documents: list[ForeignDocument],
+    options: ImportOptions,
+    report: FileReport,
+    tick: Callable[[int], None],
+) -> None:
+    schema = project.schema
+    for document in documents:
+        name = options.annotator or document.annotator or Path(document.source).stem
+        annotator = project.annotators.get_or_create(name)
+        existing = project.articles.find_by_sha256(text_sha256(normalize_text(document.text)))
+        article = project.articles.get(existing) if existing else None
+        converted = convert(
+            document,
+            schema=schema,
+            annotator_id=annotator.id,
+            policy=options.labels,
+            article=article,
+        )
+        if converted.schema != schema:
+            schema, added = merge_schemas(schema, converted.schema)
+            project.schemas.save(schema, note=f"labels added by importing {report.path.name}")
+            report.schema_added.extend(added)
+        report.warnings.extend(f"{document.where}: {w}" for w in converted.warnings)
+        if article is None:
+            project.articles.add(converted.article)
+            report.imported += 1
+        else:
+            report.duplicates.append(_label(article))
+        _store_converted(project, document, converted.annotation_set, report, options.actor)
+        tick(1)
+
+
+def _store_converted(
+    project: Project,
+    document: ForeignDocument,
+    annotation_set: AnnotationSet,
+    report: FileReport,
+    actor: str | None,
+) -> None:
+    info = project.sets.find(annotation_set.article_id, annotation_set.annotator_id)
+    if info is None:
+        project.sets.replace(annotation_set, actor=actor)
+        report.sets += 1
+        return
+    current = project.sets.load(info.id)
+    if signature(current) == signature(annotation_set):
+        report.already_imported += 1  # the same labels: a repeated import adds nothing
+        return
+    if current.count() == 0:
+        project.sets.replace(annotation_set.model_copy(update={"id": info.id}), actor=actor)
+        report.sets += 1
+        return
+    annotator = project.annotators.get(annotation_set.annotator_id).name
+    raise FormatError(
+        document.source,
+        f"{annotator} already has other labels on this article in the project; import under "
+        "another name (--annotator NAME)",
+        line=document.line,
+    )
+
+
+def signature(annotation_set: AnnotationSet) -> tuple[object, ...]:
+    """What a set says, without its ids: equal for two imports of the same labels."""
+    mentions = {m.id: m for m in annotation_set.mentions}
+    entities = {e.id: e.name for e in annotation_set.entities}
+    quotes = {q.id: q for q in annotation_set.quotes}
+
+    def where(mention_id: str | None) -> object:
+        mention = mentions.get(mention_id) if mention_id else None
+        return None if mention is None else (mention.start, mention.end)
+
+    return (
+        sorted(
+            (m.start, m.end, m.label, entities.get(m.entity_id or "")) for m in mentions.values()
+        ),
+        sorted((q.start, q.end, q.quote_type, where(q.speaker_id), q.cue) for q in quotes.values()),
+        sorted(
+            (
+                entities.get(s.holder_id),
+                entities.get(s.target_entity_id or ""),
+                s.target_topic,
+                s.polarity,
+                tuple((e.start, e.end) for e in s.evidence),
+            )
+            for s in annotation_set.stances
+        ),
+        sorted((d.question, tuple(d.values)) for d in annotation_set.document_labels),
+    )
+
+
+__all__ = ["IO", "ImportReport", "import_paths"]
