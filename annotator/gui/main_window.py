@@ -255,6 +255,8 @@ class QtMainWindow(QMainWindow):
             for name in ("&File", "&Edit", "&Label", "A&rticle", "&View", "&Help")
         }
         self.actions_by_name: dict[str, QAction] = {}
+        self._action("&File", "&Import…", self.show_import, "Ctrl+I")
+        self._menus["&File"].addSeparator()
         self._action("&File", "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         undo = self.undo_group.createUndoAction(self, "&Undo")
@@ -1116,6 +1118,22 @@ class QtMainWindow(QMainWindow):
     def _toggle_snap(self) -> None:
         self.preferences.snap_to_words = self.snap_action.isChecked()
         self.preferences.save()
+
+    def show_import(self) -> None:
+        from annotator.gui.dialogs.import_dialog import QtImportDialog
+
+        dialog = QtImportDialog(self.project.path, self)
+        self._run_dialog(dialog)
+        if dialog.report is not None:
+            self.reload_articles()
+
+    def reload_articles(self) -> None:
+        """Read the article list again (after an import by another connection)."""
+        self._load_articles()
+        if self.session is None:
+            first = self._first_article()
+            if first is not None:
+                self.open_article(first)
 
     def show_panel(self, index: int) -> None:
         self.label_dock.show()

@@ -567,3 +567,67 @@ def signature(annotation_set: AnnotationSet) -> tuple[object, ...]:
 
 
 __all__ = ["IO", "ImportReport", "import_paths"]
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    file: str
+    format: str
+    title: str
+    text: str
+    labels: int
+
+
+def preview(
+    paths: Iterable[Path],
+    *,
+    fmt: str = "auto",
+    mapping: article_records.FieldMapping | None = None,
+    limit: int = 8,
+) -> list[PreviewRow]:
+    """The first records the import would read, without storing anything.
+
+    Raises the same errors the import would for what it reads, so a wrong mapping shows
+    before anything is written.
+    """
+    options = ImportOptions(fmt=fmt, mapping=mapping)
+    rows: list[PreviewRow] = []
+    for path, kind in collect_files(paths, fmt):
+        if len(rows) >= limit:
+            break
+        if kind == "zip":
+            rows.append(
+                PreviewRow(path.name, "zip", "(archive: its files are listed on import)", "", 0)
+            )
+            continue
+        if kind in ARTICLE_FORMATS:
+            report = FileReport(path, kind)
+            for article in _article_reader(path, kind, options, report):
+                rows.append(
+                    PreviewRow(path.name, kind, article.display_title, article.text[:160], 0)
+                )
+                if len(rows) >= limit:
+                    break
+        elif kind == "native":
+            with path.open("rb") as stream:
+                _, records = native_jsonl.read(path, stream)
+                for record in records:
+                    labels = sum(s.count() for s in record.sets)
+                    rows.append(
+                        PreviewRow(
+                            path.name,
+                            kind,
+                            record.article.display_title,
+                            record.article.text[:160],
+                            labels,
+                        )
+                    )
+                    if len(rows) >= limit:
+                        break
+        else:
+            for document in _foreign_reader(path, kind)[: limit - len(rows)]:
+                title = str(document.metadata.get("title") or document.external_id or "")
+                rows.append(
+                    PreviewRow(path.name, kind, title, document.text[:160], len(document.spans))
+                )
+    return rows
