@@ -1,4 +1,4 @@
-"""Importing article sources: HTML pages, CSV, JSON arrays, zips, boilerplate, bad and huge files."""
+"""Importing article sources: HTML, CSV, JSON arrays, zips, boilerplate, bad and huge files."""
 
 from __future__ import annotations
 
@@ -12,12 +12,16 @@ from annotator.formats.article_records import FieldMapping
 from annotator.services.importing import collect_files, import_paths
 from annotator.storage.project import Project
 
-PAGE = """<!doctype html><html lang="en"><head><title>Norway to send troops | Northern Ledger</title>
-<meta name="author" content="Maren Solberg"><meta property="og:site_name" content="Northern Ledger">
+PAGE = """<!doctype html><html lang="en"><head>
+<title>Norway to send troops | Northern Ledger</title>
+<meta name="author" content="Maren Solberg">
+<meta property="og:site_name" content="Northern Ledger">
 <meta property="og:title" content="Norway to send 800 troops to Lithuania">
-<meta name="date" content="2026-03-12"><link rel="canonical" href="https://example.org/norway-troops">
+<meta name="date" content="2026-03-12">
+<link rel="canonical" href="https://example.org/norway-troops">
 <script>window.tracking = {"a": 1};</script></head>
-<body><header><nav><a href="/">Home</a> | <a href="/world">World</a> | Skip to content</nav></header>
+<body><header>
+<nav><a href="/">Home</a> | <a href="/world">World</a> | Skip to content</nav></header>
 <div class="share"><button>Share on Facebook</button><button>Share on X</button></div>
 <article><h1>Norway to send 800 troops to Lithuania</h1>
 <p>OSLO — Norway will send 800 soldiers to a multinational training mission in Lithuania this
@@ -59,17 +63,23 @@ def test_html_that_is_not_an_article_is_refused(project: Project, tmp_path: Path
 def test_csv_with_mapping_and_a_bad_row(project: Project, tmp_path: Path) -> None:
     good = tmp_path / "news.csv"
     good.write_text(
-        'headline,body,outlet,pubdate\r\n"Troops, again","Line one.\r\nLine two 😀.",Ledger,2026-01-02\r\n'
+        "headline,body,outlet,pubdate\r\n"
+        '"Troops, again","Line one.\r\nLine two 😀.",Ledger,2026-01-02\r\n'
         'Second,"Other story.",Wire,2026-01-03\r\n',
         "utf-8",
     )
-    mapping = FieldMapping().with_overrides(text="body", title="headline", source="outlet",
-                                            published="pubdate")
+    mapping = FieldMapping().with_overrides(
+        text="body", title="headline", source="outlet", published="pubdate"
+    )
     report = import_paths(project, [good], mapping=mapping)
     assert report.imported == 2, report.failed
     first = next(project.articles.iter_all())
     assert (first.title, first.text, first.source, first.published) == (
-        "Troops, again", "Line one.\nLine two 😀.", "Ledger", "2026-01-02")
+        "Troops, again",
+        "Line one.\nLine two 😀.",
+        "Ledger",
+        "2026-01-02",
+    )
     bad = tmp_path / "bad.csv"
     bad.write_text("title,text\nA,first\nB,\n", "utf-8")
     report = import_paths(project, [bad])
@@ -125,11 +135,16 @@ def test_two_gigabyte_files_get_a_clear_message(project: Project, tmp_path: Path
     report = import_paths(project, [tmp_path / "huge.txt", tmp_path / "huge.jsonl"])
     errors = [f.error for f in report.failed]
     assert "too large to read at once (2.0 GB" in errors[0]
-    assert errors[1] == f"{tmp_path / 'huge.jsonl'}:1: line is longer than 64 MB; not a JSON Lines file?"
+    assert (
+        errors[1]
+        == f"{tmp_path / 'huge.jsonl'}:1: line is longer than 64 MB; not a JSON Lines file?"
+    )
     assert project.articles.count() == 0
 
 
-@pytest.mark.parametrize("name", ["empty.txt", "empty.jsonl", "empty.csv", "empty.json", "empty.html"])
+@pytest.mark.parametrize(
+    "name", ["empty.txt", "empty.jsonl", "empty.csv", "empty.json", "empty.html"]
+)
 def test_empty_files_are_refused(project: Project, tmp_path: Path, name: str) -> None:
     (tmp_path / name).write_bytes(b"")
     report = import_paths(project, [tmp_path / name])
@@ -137,9 +152,11 @@ def test_empty_files_are_refused(project: Project, tmp_path: Path, name: str) ->
 
 
 def test_boilerplate_trimming_only_when_asked_and_reported(project: Project, tmp_path: Path):
-    scraped = ("Skip to content\nText Size\nA - A +\nClose\nTroops arrive in Vilnius\n"
-               "The first soldiers landed on Monday.\nJoin us on social!\n"
-               "© 2026 Northern Ledger. All rights reserved.\nTop\n")
+    scraped = (
+        "Skip to content\nText Size\nA - A +\nClose\nTroops arrive in Vilnius\n"
+        "The first soldiers landed on Monday.\nJoin us on social!\n"
+        "© 2026 Northern Ledger. All rights reserved.\nTop\n"
+    )
     (tmp_path / "kept.txt").write_text(scraped, "utf-8")
     kept = import_paths(project, [tmp_path / "kept.txt"])
     assert kept.files[0].trimmed == []
@@ -148,8 +165,14 @@ def test_boilerplate_trimming_only_when_asked_and_reported(project: Project, tmp
     (tmp_path / "trimmed.txt").write_text(scraped.replace("Monday", "Tuesday"), "utf-8")
     trimmed = import_paths(project, [tmp_path / "trimmed.txt"], trim_boilerplate=True)
     assert trimmed.files[0].trimmed == [
-        "Skip to content", "Text Size", "A - A +", "Close", "Join us on social!",
-        "© 2026 Northern Ledger. All rights reserved.", "Top"]
+        "Skip to content",
+        "Text Size",
+        "A - A +",
+        "Close",
+        "Join us on social!",
+        "© 2026 Northern Ledger. All rights reserved.",
+        "Top",
+    ]
     article = project.articles.get(project.articles.ids()[-1])
     assert article.title == "Troops arrive in Vilnius"
     assert article.text == "The first soldiers landed on Tuesday."
@@ -166,7 +189,11 @@ def test_formats_are_recognised(tmp_path: Path) -> None:
     (tmp_path / "page.htm").write_text("<p>a</p>")
     kinds = {p.name: k for p, k in collect_files([tmp_path])}
     assert kinds == {
-        "native.jsonl": "native", "doccano.jsonl": "doccano", "prodigy.jsonl": "prodigy",
-        "articles.jsonl": "jsonl", "ls.json": "label-studio", "doc.txt": "brat",
+        "native.jsonl": "native",
+        "doccano.jsonl": "doccano",
+        "prodigy.jsonl": "prodigy",
+        "articles.jsonl": "jsonl",
+        "ls.json": "label-studio",
+        "doc.txt": "brat",
         "page.htm": "html",
     }
