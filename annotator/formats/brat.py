@@ -23,7 +23,7 @@ Mapping onto ``ForeignDocument``:
 * ``T`` -> a span with the brat id; a discontinuous one -> one span per fragment, ids ``T2``,
   ``T2#2``, ``T2#3``... and a warning. Relations and attributes aimed at it use all fragments'
   first id (``T2``) / all fragments.
-* ``R`` -> ``ForeignRelation(type, Arg1, Arg2)`` (the two arguments in file order).
+* ``R`` -> ``ForeignRelation(type, Arg1, Arg2)`` (other argument names: in file order).
 * ``E`` -> the trigger span gets ``attributes["event"] = type``, and one relation per argument
   from the trigger to the argument, labelled by its role (``Holder``, ``Target``, ``Evidence2``);
   everywhere else the event id stands for its trigger span.
@@ -50,9 +50,7 @@ def read(txt_path: Path) -> ForeignDocument:
     if not text:
         raise FormatError(txt_path, "the text file is empty")
     if not ann_path.is_file():
-        raise FormatError(
-            ann_path, f"missing: brat needs {ann_path.name} beside {txt_path.name}"
-        )
+        raise FormatError(ann_path, f"missing: brat needs {ann_path.name} beside {txt_path.name}")
     lines = _decode(ann_path).removeprefix("\ufeff").split("\n")
     document = ForeignDocument(
         source=str(ann_path),
@@ -134,8 +132,7 @@ class _Reader:
         if kind not in ("T", "R", "E", "A", "M", "N", "#", "*") or not rest:
             raise self.fail(
                 number,
-                f"unknown line {line[:40]!r}: expected an id (T, R, E, A, M, N, #, *) "
-                "then a tab",
+                f"unknown line {line[:40]!r}: expected an id (T, R, E, A, M, N, #, *) then a tab",
             )
         if kind == "*":
             self.doc.warnings.append(f"line {number}: equivalence {rest!r} is not imported")
@@ -154,9 +151,7 @@ class _Reader:
         head, tab, quoted = rest.partition("\t")
         label, _, offsets = head.partition(" ")
         if not tab or not label or not offsets:
-            raise self.fail(
-                number, f"{ann_id}: expected '{ann_id}<TAB>TYPE START END<TAB>TEXT'"
-            )
+            raise self.fail(number, f"{ann_id}: expected '{ann_id}<TAB>TYPE START END<TAB>TEXT'")
         given = self._fragments(number, ann_id, offsets)
         spans = self._located(number, ann_id, given, quoted)
         ids = [ann_id] + [f"{ann_id}#{n}" for n in range(2, len(spans) + 1)]
@@ -173,10 +168,10 @@ class _Reader:
         self.doc.spans.extend(made)
 
     def _fragments(self, number: int, ann_id: str, offsets: str) -> list[tuple[int, int]]:
-        fragments = []
+        fragments: list[tuple[int, int]] = []
         for part in offsets.split(";"):
             numbers = part.split()
-            if len(numbers) != 2 or not all(n.isdigit() for n in numbers):
+            if len(numbers) != 2 or not all(n.isascii() and n.isdigit() for n in numbers):
                 raise self.fail(
                     number,
                     f"{ann_id}: offsets {offsets!r} are not 'START END' pairs separated by ';'",
@@ -212,8 +207,9 @@ class _Reader:
         hint = ""
         if "\r" in self.text:
             hint = (
-                "; the .txt has CR characters, which count as characters here (brat's web "
-                "client counted CRLF as one): convert the .txt to LF and fix the offsets"
+                "; the .txt has CR characters, which count here: if the offsets were made on "
+                "LF-only text (brat's web client counts CRLF as one character, brat issue #853), "
+                "convert the .txt to LF line ends"
             )
         raise self.fail(
             number,
@@ -270,7 +266,10 @@ class _Reader:
             raise self.fail(
                 item.number, f"{item.id}: expected '{item.id}<TAB>TYPE Arg1:ID Arg2:ID'"
             )
-        (_, head), (_, tail) = self._arguments(item, words[1:])
+        arguments = self._arguments(item, words[1:])
+        if {role for role, _ in arguments} == {"Arg1", "Arg2"}:
+            arguments.sort()  # Arg1 is the head whichever comes first
+        (_, head), (_, tail) = arguments
         self.doc.relations.append(ForeignRelation(words[0], head, tail))
 
     def _event(self, item: _Pending) -> None:
@@ -288,9 +287,7 @@ class _Reader:
     def _attribute(self, item: _Pending) -> None:
         words = item.fields[0].split()
         if len(words) not in (2, 3):
-            raise self.fail(
-                item.number, f"{item.id}: expected '{item.id}<TAB>NAME TARGET [VALUE]'"
-            )
+            raise self.fail(item.number, f"{item.id}: expected '{item.id}<TAB>NAME TARGET [VALUE]'")
         value = words[2] if len(words) == 3 else "true"
         if words[1].startswith("R") and words[1] in self.ids:
             self._not_on_relation(item, words[1])

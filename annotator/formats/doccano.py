@@ -34,8 +34,18 @@ from annotator.formats.errors import FormatError
 from annotator.formats.interchange import ForeignDocument, ForeignRelation, ForeignSpan
 
 _KNOWN = frozenset(
-    {"text", "label", "labels", "entities", "relations", "cats", "category", "id", "user",
-     "annotator"}
+    {
+        "text",
+        "label",
+        "labels",
+        "entities",
+        "relations",
+        "cats",
+        "category",
+        "id",
+        "user",
+        "annotator",
+    }
 )
 
 
@@ -170,8 +180,11 @@ def _read_entities(line: _Line, value: Any, document: ForeignDocument) -> None:
         entity_id = str(item["id"]) if item.get("id") is not None else f"s{position}"
         document.spans.append(
             line.span(
-                item.get("start_offset"), item.get("end_offset"), item.get("label"),
-                entity_id, f"entity {entity_id}",
+                item.get("start_offset"),
+                item.get("end_offset"),
+                item.get("label"),
+                entity_id,
+                f"entity {entity_id}",
             )
         )
 

@@ -62,7 +62,7 @@ def read(path: Path, *, text_key: str | None = None) -> list[ForeignDocument]:
     documents: list[ForeignDocument] = []
     for number, task in enumerate(tasks, start=1):
         documents.extend(_read_task(path, number, task, text_key, skipped))
-    notes = _skipped_warnings(path, skipped)
+    notes = _skipped_warnings(skipped)
     if not documents:
         raise FormatError(
             path, "no annotations to import" + (f" ({'; '.join(notes)})" if notes else "")
@@ -121,7 +121,12 @@ def _read_task(
     if not annotations:
         skipped.unannotated.append(name)
     index = Utf16Index(text)
-    metadata = {k: v for k, v in data.items() if k != key}
+    base = ForeignDocument(
+        source=str(path),
+        text=text,
+        external_id=str(task["id"]) if "id" in task else None,
+        metadata={k: v for k, v in data.items() if k != key},
+    )
     documents = []
     for position, annotation in enumerate(annotations, start=1):
         where = f"{name}, annotation {_annotation_id(annotation, position)}"
@@ -130,18 +135,26 @@ def _read_task(
         if annotation.get("was_cancelled"):
             skipped.cancelled.append(where)
             continue
-        document = ForeignDocument(
-            source=str(path),
-            text=text,
-            annotator=_annotator(annotation.get("completed_by")),
-            external_id=str(task["id"]) if "id" in task else None,
-            metadata=dict(metadata),
-        )
-        if "id" in annotation:
-            document.metadata["annotation_id"] = annotation["id"]
-        _read_results(path, where, annotation.get("result", []), index, document)
-        documents.append(document)
+        if not text:
+            raise FormatError(path, f"{where}: the text is empty")
+        documents.append(_read_annotation(path, where, annotation, index, base))
     return documents
+
+
+def _read_annotation(
+    path: Path, where: str, annotation: dict[str, Any], index: Utf16Index, base: ForeignDocument
+) -> ForeignDocument:
+    document = ForeignDocument(
+        source=base.source,
+        text=base.text,
+        annotator=_annotator(annotation.get("completed_by")),
+        external_id=base.external_id,
+        metadata=dict(base.metadata),
+    )
+    if "id" in annotation:
+        document.metadata["annotation_id"] = annotation["id"]
+    _read_results(path, where, annotation.get("result", []), index, document)
+    return document
 
 
 def _annotation_id(annotation: Any, position: int) -> str:
@@ -190,8 +203,9 @@ def _read_results(
     # Regions first, so relations and per-region answers can find them in any order.
     for position, result in enumerate(results, start=1):
         if result.get("type") in _SPAN_TYPES:
-            _read_region(path, f"{where}, result {_result_id(result, position)}", result,
-                         index, document)
+            _read_region(
+                path, f"{where}, result {_result_id(result, position)}", result, index, document
+            )
     regions: dict[str, list[ForeignSpan]] = {}
     for span in document.spans:
         regions.setdefault(span.id or "", []).append(span)
@@ -246,14 +260,28 @@ def _read_region(
     start, end = _locate(path, at, document, index, start, end, quoted)
     if not labels:
         document.warnings.append(f"{at}: region [{start}, {end}) has no label; not imported")
-    meta = result.get("meta")
-    note = "\n".join(meta["text"]) if isinstance(meta, dict) and "text" in meta else ""
+    note = _meta_note(path, at, result.get("meta"))
     for label in labels:
         attributes = {"from_name": str(result["from_name"])} if "from_name" in result else {}
         document.spans.append(
-            ForeignSpan(start, end, label, id=str(result["id"]), text=document.text[start:end],
-                        note=note, attributes=attributes)
+            ForeignSpan(
+                start,
+                end,
+                label,
+                id=str(result["id"]),
+                text=document.text[start:end],
+                note=note,
+                attributes=attributes,
+            )
         )
+
+
+def _meta_note(path: Path, at: str, meta: Any) -> str:
+    """The region's meta text (Label Studio's per-region "meta" box)."""
+    if not isinstance(meta, dict) or meta.get("text") is None:
+        return ""
+    lines = meta["text"]
+    return lines if isinstance(lines, str) else "\n".join(_strings(path, at, lines, "meta.text"))
 
 
 def _locate(
@@ -271,8 +299,8 @@ def _locate(
     if quoted is None:
         if not fits:
             raise FormatError(
-                path, f"{at}: [{start}, {end}) is not a span inside the text "
-                f"of {len(text)} characters"
+                path,
+                f"{at}: [{start}, {end}) is not a span inside the text of {len(text)} characters",
             )
         if index.to_utf16(end) != end:
             document.warnings.append(
@@ -311,9 +339,7 @@ def _relation(
     for key in ("from_id", "to_id"):
         region = result.get(key)
         if not isinstance(region, str | int) or str(region) not in regions:
-            raise FormatError(
-                path, f'{at}: "{key}" {region!r} is not a region of this annotation'
-            )
+            raise FormatError(path, f'{at}: "{key}" {region!r} is not a region of this annotation')
         ends.append(str(region))
     labels = _strings(path, at, result.get("labels", []), "labels")
     head, tail = ends
@@ -321,8 +347,9 @@ def _relation(
     if direction == "left":
         head, tail = tail, head
     elif direction == "bi":
-        document.warnings.append(f"{at}: relation {head}–{tail} is bidirectional; kept as "
-                                 f"{head} -> {tail}")
+        document.warnings.append(
+            f"{at}: relation {head}–{tail} is bidirectional; kept as {head} -> {tail}"
+        )
     elif direction != "right":
         raise FormatError(
             path, f'{at}: "direction" must be "right", "left" or "bi", not {direction!r}'
@@ -359,18 +386,18 @@ def _read_answer(
         document.metadata.setdefault("notes", []).extend(answers)
 
 
-def _skipped_warnings(path: Path, skipped: _Skipped) -> list[str]:
+def _skipped_warnings(skipped: _Skipped) -> list[str]:
     notes = []
     if skipped.cancelled:
         notes.append(
-            f"{path.name}: skipped {len(skipped.cancelled)} cancelled annotation(s): "
+            f"whole file: skipped {len(skipped.cancelled)} cancelled annotation(s): "
             + ", ".join(skipped.cancelled)
         )
     if skipped.unannotated:
         notes.append(
-            f"{path.name}: {len(skipped.unannotated)} task(s) without annotations: "
+            f"whole file: {len(skipped.unannotated)} task(s) without annotations: "
             + ", ".join(skipped.unannotated)
         )
     if skipped.predictions:
-        notes.append(f"{path.name}: {skipped.predictions} prediction(s) not imported")
+        notes.append(f"whole file: {skipped.predictions} prediction(s) not imported")
     return notes

@@ -38,28 +38,30 @@ from annotator.formats.errors import FormatError
 from annotator.formats.interchange import ForeignDocument, ForeignRelation, ForeignSpan
 
 _ANSWERS = ("accept", "reject", "ignore")
+_SKIPPED = {"reject": "rejected", "ignore": "ignored"}
 _KEPT_KEYS = ("_input_hash", "_task_hash", "_view_id", "_timestamp")
 
 
 def read(path: Path) -> list[ForeignDocument]:
     """The accepted records of a Prodigy JSONL file; raises ``FormatError`` on a bad line."""
     documents: list[ForeignDocument] = []
-    skipped: dict[str, list[int]] = {"reject": [], "ignore": []}
+    skipped: dict[str, list[int]] = {"rejected": [], "ignored": []}
     for number, record in _records(path):
         answer = record.get("answer", "accept")
         if answer not in _ANSWERS:
             raise FormatError(
-                path, f'"answer" must be one of {", ".join(_ANSWERS)}; found {answer!r}',
+                path,
+                f'"answer" must be one of {", ".join(_ANSWERS)}; found {answer!r}',
                 line=number,
             )
         if answer == "accept":
             documents.append(_Record(path, number, record).document())
         else:
-            skipped[answer].append(number)
+            skipped[_SKIPPED[answer]].append(number)
     notes = [
-        f"{path.name}: skipped {len(lines)} {answer}ed record(s) (line "
-        + ", ".join(map(str, lines)) + ")"
-        for answer, lines in skipped.items()
+        f"whole file: skipped {len(lines)} {kind} record(s) "
+        f"(line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))})"
+        for kind, lines in skipped.items()
         if lines
     ]
     if not documents:
@@ -122,7 +124,7 @@ class _Record:
         record, doc = self.record, self.doc
         annotator = record.get("_annotator_id", record.get("_session_id"))
         doc.annotator = None if annotator is None else str(annotator)
-        meta = record.get("meta", {})
+        meta = record.get("meta") or {}
         if not isinstance(meta, dict):
             raise self.fail(f'"meta" must be an object, found {type(meta).__name__}')
         external = record.get("id", meta.get("id", meta.get("doc_id")))
@@ -196,7 +198,7 @@ class _Record:
             cp_start = cp_end = -1
         if cp_start >= 0 and text[cp_start:cp_end] == quoted:
             self.doc.warnings.append(
-                f"line {self.number}, {what}: offsets [{start}, {end}) are UTF-16 code units; "
+                f"{what}: offsets [{start}, {end}) are UTF-16 code units; "
                 f"read as code points [{cp_start}, {cp_end})"
             )
             return cp_start, cp_end
@@ -239,7 +241,7 @@ class _Record:
         start, end = self._offsets(relation[key], f"{what} {key}")
         matches = [span for s, e, span in self.given if (s, e) == (start, end)]
         label = relation[key].get("label")
-        if len(matches) > 1 and label is not None:
+        if label is not None:
             matches = [s for s in matches if s.label == label]
         if len(matches) != 1:
             problem = "is not one of the record's spans" if not matches else "matches several"

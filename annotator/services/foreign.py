@@ -220,7 +220,8 @@ class _Builder:
 
     def relations(self, relations: list[ForeignRelation]) -> None:
         for relation in relations:
-            label = self._label(relation.label).casefold()
+            # brat numbers repeated event roles: Evidence, Evidence2, Evidence3.
+            label = re.sub(r"\d+$", "", self._label(relation.label)).casefold()
             head, tail = self.kind.get(relation.head), self.kind.get(relation.tail)
             if head is None or tail is None:
                 missing = relation.head if head is None else relation.tail
