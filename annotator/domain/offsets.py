@@ -134,6 +134,8 @@ def normalize_with_map(raw: str) -> tuple[str, list[int]]:
 
 def _joins_previous(ch: str) -> bool:
     """Characters NFC may fold into the one before: combining marks, Hangul vowel/final jamo."""
-    return bool(unicodedata.combining(ch)) or "\u1160" <= ch <= "\u11ff" or (
-        unicodedata.category(ch) == "Mc"
+    return (
+        bool(unicodedata.combining(ch))
+        or "\u1160" <= ch <= "\u11ff"
+        or (unicodedata.category(ch) == "Mc")
     )
