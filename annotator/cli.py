@@ -16,6 +16,7 @@ from annotator import __version__
 from annotator.domain.errors import AnnotatorError
 from annotator.domain.schema import Schema, default_schema
 from annotator.formats.article_records import FieldMapping
+from annotator.formats.export_types import ExportOptions
 from annotator.services import exporting, importing, stats
 from annotator.storage.project import Project
 
@@ -184,18 +185,79 @@ def import_(
 @app.command()
 def export(
     project: ProjectArg,
-    fmt: Annotated[str, typer.Option("--format", help="Export format: jsonl.")] = "jsonl",
-    out_path: Annotated[Path, typer.Option("--out", help="The file to write.")] = Path(
-        "export.jsonl"
-    ),
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="jsonl (native, lossless), spacy, conll, hf, brat, label-studio, doccano, "
+            "prodigy, quotes or stances.",
+        ),
+    ] = "jsonl",
+    out_path: Annotated[
+        Path, typer.Option("--out", help="The file (jsonl) or folder (the others) to write.")
+    ] = Path("export.jsonl"),
+    source: Annotated[
+        str, typer.Option(help="Whose labels: gold, annotator:NAME, all or latest.")
+    ] = "latest",
+    split: Annotated[
+        str | None, typer.Option(help="Shares per split, e.g. train=0.8,dev=0.1,test=0.1.")
+    ] = None,
+    split_by: Annotated[
+        str, typer.Option(help="Keep together: article, source (outlet) or date (month).")
+    ] = "article",
+    seed: Annotated[int, typer.Option(help="Seed of the split shuffle.")] = 13,
+    layers: Annotated[
+        str | None, typer.Option(help="Some of entities,quotes,stances (default: all).")
+    ] = None,
+    tag_layer: Annotated[
+        str, typer.Option(help="conll/hf tags: entities, quotes or cues.")
+    ] = "entities",
+    scheme: Annotated[str, typer.Option(help="conll tags: iob2 or bioes.")] = "iob2",
+    align: Annotated[
+        str, typer.Option(help="Spans cutting tokens: expand (to whole tokens) or drop.")
+    ] = "expand",
+    lang: Annotated[str, typer.Option(help="spaCy language when an article has none.")] = "xx",
 ) -> None:
-    """Export the project (articles, every annotator's sets, gold, statuses)."""
+    """Export the project: native JSONL, or a training dataset split leak-free."""
+    if fmt == "jsonl":
+        with _open(project, read_only=True) as opened, _progress() as bar:
+            task = bar.add_task("Exporting", total=opened.articles.count())
+            report = exporting.export_project(
+                opened, out_path, fmt=fmt, progress=lambda n: bar.advance(task, n)
+            )
+        out.print(f"Wrote {report.articles} article(s) and {report.sets} set(s) to {report.path}.")
+        return
+    if tag_layer not in ("entities", "quotes", "cues"):
+        fail(f"--tag-layer takes entities, quotes or cues, not {tag_layer!r}")
+    if scheme not in ("iob2", "bioes"):
+        fail(f"--scheme takes iob2 or bioes, not {scheme!r}")
+    if align not in ("expand", "drop"):
+        fail(f"--align takes expand or drop, not {align!r}")
+    request = exporting.DatasetRequest(
+        fmt=fmt,
+        out=out_path,
+        source=source,
+        splits=exporting.parse_splits(split),
+        split_by=split_by,
+        seed=seed,
+        options=ExportOptions(
+            layers=exporting.parse_layers(layers),
+            tag_layer=tag_layer,
+            scheme=scheme,
+            align=align,
+            lang=lang,
+        ),
+        command=" ".join(["annotator", *sys.argv[1:]]),
+    )
     with _open(project, read_only=True) as opened, _progress() as bar:
         task = bar.add_task("Exporting", total=opened.articles.count())
-        report = exporting.export_project(
-            opened, out_path, fmt=fmt, progress=lambda n: bar.advance(task, n)
-        )
-    out.print(f"Wrote {report.articles} article(s) and {report.sets} set(s) to {report.path}.")
+        written = exporting.export_dataset(opened, request, progress=lambda n: bar.advance(task, n))
+    documents = ", ".join(f"{split}: {n}" for split, n in written.documents.items()) or "none"
+    out.print(f"Wrote {fmt} to {written.out} (documents per split: {documents}).", markup=False)
+    for reason, count in sorted(written.dropped.items()):
+        out.print(f"  not written: {reason}: {count}", markup=False)
+    for note in written.notes:
+        out.print(f"  note: {note}", markup=False)
 
 
 @app.command("stats")

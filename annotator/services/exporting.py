@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
+import random
+import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from annotator.domain.annotations import AnnotationSet
+from annotator import __version__
+from annotator.domain.annotations import AnnotationSet, SetKind, SetStatus
 from annotator.domain.article import Article
+from annotator.domain.base import utc_now
 from annotator.domain.errors import AnnotatorError
 from annotator.formats import native_jsonl
+from annotator.formats.export_types import (
+    LAYERS,
+    SPLIT_NAME,
+    ExportDocument,
+    ExportOptions,
+)
+from annotator.formats.export_types import ExportReport as WriterReport
+from annotator.storage.articles import ArticleSummary
 from annotator.storage.project import Project
 
 EXPORT_FORMATS = ("jsonl",)
@@ -76,3 +91,273 @@ def export_project(
             records=records(),
         )
     return ExportReport(out, fmt, count, sets_written)
+
+
+# -- dataset exports: choose sets, split leak-free, hand to a writer, write a manifest -----------
+
+#: format -> (writer module, what it is)
+WRITERS = {
+    "spacy": ("annotator.formats.spacy_docbin_writer", "spaCy DocBin per split"),
+    "conll": ("annotator.formats.conll", "CoNLL-2003 IOB2/BIOES per split"),
+    "hf": ("annotator.formats.hf_datasets", "Hugging Face datasets (Parquet + card)"),
+    "brat": ("annotator.formats.brat_writer", "brat standoff .txt/.ann"),
+    "label-studio": ("annotator.formats.label_studio_writer", "Label Studio tasks"),
+    "doccano": ("annotator.formats.doccano_writer", "doccano JSONL"),
+    "prodigy": ("annotator.formats.prodigy_writer", "Prodigy JSONL"),
+    "quotes": ("annotator.formats.quotes_writer", "quote attribution records"),
+    "stances": ("annotator.formats.stances_writer", "stance records and SemEval CSV"),
+}
+DATASET_FORMATS = tuple(WRITERS)
+SPLIT_BY = ("article", "source", "date")
+SOURCES_HELP = "gold, annotator:NAME, all or latest"
+
+
+@dataclass(frozen=True)
+class DatasetRequest:
+    fmt: str
+    out: Path
+    source: str = "latest"
+    splits: tuple[tuple[str, float], ...] = (("all", 1.0),)
+    split_by: str = "article"
+    seed: int = 13
+    options: ExportOptions = field(default_factory=ExportOptions)
+    command: str = ""
+
+
+def parse_splits(text: str | None) -> tuple[tuple[str, float], ...]:
+    """``train=0.8,dev=0.1,test=0.1`` -> ((train, .8), (dev, .1), (test, .1)); checked."""
+    if not text:
+        return (("all", 1.0),)
+    pairs: list[tuple[str, float]] = []
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        try:
+            share = float(value)
+        except ValueError:
+            share = -1.0
+        if not sep or not SPLIT_NAME.match(name) or not 0 < share <= 1:
+            raise AnnotatorError(
+                f"--split takes name=share pairs like train=0.8,dev=0.1,test=0.1, not {part!r}"
+            )
+        pairs.append((name, share))
+    if len({n for n, _ in pairs}) != len(pairs):
+        raise AnnotatorError("--split names a split twice")
+    total = sum(share for _, share in pairs)
+    if abs(total - 1.0) > 0.001:
+        raise AnnotatorError(f"--split shares add up to {total:g}, not 1")
+    return tuple(pairs)
+
+
+def parse_layers(text: str | None) -> frozenset[str]:
+    if not text:
+        return frozenset(LAYERS)
+    layers = frozenset(part.strip() for part in text.split(",") if part.strip())
+    unknown = layers - set(LAYERS)
+    if unknown or not layers:
+        raise AnnotatorError(
+            f"--layers takes some of {', '.join(LAYERS)}, "
+            f"not {', '.join(sorted(unknown)) or text!r}"
+        )
+    return layers
+
+
+def _group_key(summary: ArticleSummary, split_by: str) -> str:
+    if split_by == "source":
+        return f"source:{summary.source}" if summary.source else f"article:{summary.id}"
+    if split_by == "date":
+        return f"month:{(summary.published or '')[:7] or 'unknown'}"
+    return f"article:{summary.id}"
+
+
+def assign_splits(
+    summaries: list[ArticleSummary],
+    splits: tuple[tuple[str, float], ...],
+    *,
+    split_by: str = "article",
+    seed: int = 13,
+) -> dict[str, str]:
+    """article id -> split. Whole groups go to one split (no article, outlet or month in two),
+    shuffled by ``seed``, each group to the split furthest below its share."""
+    if split_by not in SPLIT_BY:
+        raise AnnotatorError(f"--split-by takes {', '.join(SPLIT_BY)}, not {split_by!r}")
+    groups: dict[str, list[str]] = {}
+    for summary in summaries:
+        groups.setdefault(_group_key(summary, split_by), []).append(summary.id)
+    keys = sorted(groups)
+    random.Random(seed).shuffle(keys)
+    total = len(summaries)
+    filled = Counter[str]()
+    assignment: dict[str, str] = {}
+    for key in keys:
+        members = groups[key]
+        name = max(splits, key=lambda pair: (pair[1] * total - filled[pair[0]], pair[1]))[0]
+        filled[name] += len(members)
+        for article_id in members:
+            assignment[article_id] = name
+    return assignment
+
+
+def _choose_sets(project: Project, article_id: str, source: str) -> list[tuple[str, str]]:
+    """(set id, whose) pairs to export for one article, by the requested source."""
+    infos = project.sets.for_article(article_id)
+    names = {a.id: a.name for a in project.annotators.list()} if infos else {}
+    if source == "gold":
+        return [(i.id, "gold") for i in infos if i.kind is SetKind.GOLD]
+    annotation = [i for i in infos if i.kind is SetKind.ANNOTATION]
+    if source.startswith("annotator:"):
+        wanted = source.split(":", 1)[1].strip().casefold()
+        return [
+            (i.id, names[i.annotator_id])
+            for i in annotation
+            if names[i.annotator_id].casefold() == wanted
+        ]
+    if source == "all":
+        return [(i.id, names[i.annotator_id]) for i in annotation]
+    if source == "latest":
+        finished = [i for i in annotation if i.status in (SetStatus.DONE, SetStatus.APPROVED)]
+        pool = finished or annotation
+        if not pool:
+            return []
+        latest = max(pool, key=lambda i: i.updated_at)
+        return [(latest.id, names[latest.annotator_id])]
+    raise AnnotatorError(f"--source takes {SOURCES_HELP}, not {source!r}")
+
+
+def export_dataset(
+    project: Project,
+    request: DatasetRequest,
+    *,
+    progress: Callable[[int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> WriterReport:
+    """Write a dataset in ``request.fmt`` into the folder ``request.out``, with a manifest."""
+    if request.fmt not in WRITERS:
+        raise AnnotatorError(
+            f"unknown export format {request.fmt!r}; choose one of "
+            f"jsonl, {', '.join(DATASET_FORMATS)}"
+        )
+    if request.source.startswith("annotator:"):
+        name = request.source.split(":", 1)[1].strip()
+        if project.annotators.by_name(name) is None:
+            raise AnnotatorError(f"--source {request.source}: no annotator named {name!r}")
+    else:
+        _choose_sets(project, "", request.source)  # validates the source name
+    out = request.out
+    if out.exists() and not out.is_dir():
+        raise AnnotatorError(f"{out}: exists and is not a folder; {request.fmt} writes a folder")
+    if out.exists() and any(out.iterdir()):
+        raise AnnotatorError(f"{out}: the folder is not empty; choose a new or empty folder")
+    module = importlib.import_module(WRITERS[request.fmt][0])
+    summaries = project.articles.summaries()
+    assignment = assign_splits(
+        summaries, request.splits, split_by=request.split_by, seed=request.seed
+    )
+    report = WriterReport(format=request.fmt, out=out)
+    skipped: Counter[str] = Counter()
+
+    def documents() -> Iterator[ExportDocument]:
+        for split, _share in request.splits:
+            for summary in summaries:
+                if assignment.get(summary.id) != split:
+                    continue
+                if cancelled is not None and cancelled():
+                    raise AnnotatorError("export cancelled")
+                chosen = _choose_sets(project, summary.id, request.source)
+                if not chosen:
+                    skipped["articles without a set for this source"] += 1
+                article = project.articles.get(summary.id) if chosen else None
+                for set_id, whose in chosen:
+                    annotation_set = project.sets.load(set_id)
+                    if annotation_set.count() == 0 and annotation_set.status is SetStatus.TODO:
+                        skipped["sets not started (todo, no labels)"] += 1
+                        continue
+                    assert article is not None
+                    report.documents[split] += 1
+                    yield ExportDocument(article, annotation_set, whose, split)
+                if progress is not None:
+                    progress(1)
+
+    staging = out.with_name(f".{out.name}.partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        kwargs = {}
+        if request.fmt == "hf":
+            kwargs["labels"] = _tag_labels(project, request.options.tag_layer)
+        module.write(documents(), staging, request.options, report, **kwargs)
+        report.notes.extend(f"{reason}: {count}" for reason, count in sorted(skipped.items()))
+        _write_manifest(project, request, report, staging)
+        if out.exists():
+            out.rmdir()
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    report.out = out
+    report.files = [out / path.relative_to(staging) for path in report.files]
+    return report
+
+
+def _tag_labels(project: Project, tag_layer: str) -> list[str]:
+    schema = project.schema
+    if tag_layer == "quotes":
+        return schema.quote_type_names
+    if tag_layer == "cues":
+        return ["CUE"]
+    return schema.entity_labels
+
+
+def _write_manifest(
+    project: Project, request: DatasetRequest, report: WriterReport, folder: Path
+) -> None:
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for (split, layer, label), n in sorted(report.written.items()):
+        counts.setdefault(split, {}).setdefault(layer, {})[label] = n
+    manifest = {
+        "format": request.fmt,
+        "description": WRITERS[request.fmt][1],
+        "created_at": utc_now().isoformat(timespec="seconds"),
+        "tool": f"annotator {__version__}",
+        "command": request.command,
+        "project": project.name,
+        "source": request.source,
+        "splits": dict(request.splits),
+        "split_by": request.split_by,
+        "seed": request.seed,
+        "layers": sorted(request.options.layers),
+        "documents": dict(report.documents),
+        "labels": counts,
+        "not_written": dict(report.dropped),
+        "notes": report.notes,
+        "annotators": sorted({a.name for a in project.annotators.list()}),
+        "schema": project.schema.model_dump(mode="json"),
+    }
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    lines = [
+        f"# {project.name}: {WRITERS[request.fmt][1]}",
+        "",
+        f"Exported by annotator {__version__} on {manifest['created_at']}"
+        + (f" with `{request.command}`" if request.command else "")
+        + ".",
+        f"Source of labels: {request.source}. Split by {request.split_by}, seed {request.seed}.",
+        "",
+        "| split | documents | layer | label | count |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for split, _ in request.splits:
+        for layer, labels in counts.get(split, {}).items():
+            for label, n in labels.items():
+                lines.append(
+                    f"| {split} | {report.documents.get(split, 0)} | {layer} | {label} | {n} |"
+                )
+    if report.dropped:
+        lines += ["", "Not written (and why):", ""]
+        lines += [f"- {reason}: {n}" for reason, n in sorted(report.dropped.items())]
+    if report.notes:
+        lines += ["", "Notes:", ""] + [f"- {note}" for note in report.notes]
+    lines += ["", "The label schema is in manifest.json.", ""]
+    (folder / "README.md").write_text("\n".join(lines), encoding="utf-8")
