@@ -44,7 +44,8 @@ def licence() -> str:
         meta = metadata("annotator")
     except PackageNotFoundError:
         return "MIT"
-    return meta.get("License-Expression") or meta.get("License") or "MIT"
+    declared = meta.get_all("License-Expression") or meta.get_all("License") or ["MIT"]
+    return str(declared[0])
 
 
 def _escape(text: str) -> str:
@@ -105,7 +106,6 @@ class QtAboutDialog(QDialog):
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
             label.setOpenExternalLinks(True)
-            label.setWordWrap(True)
             label.setToolTip(value)
             form.addRow(f"{name}:", label)
             self.value_labels[name] = label

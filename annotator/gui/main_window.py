@@ -256,6 +256,7 @@ class QtMainWindow(QMainWindow):
         }
         self.actions_by_name: dict[str, QAction] = {}
         self._action("&File", "&Import…", self.show_import, "Ctrl+I")
+        self._action("&File", "&Export…", self.show_export, "Ctrl+E")
         self._menus["&File"].addSeparator()
         self._action("&File", "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -1126,6 +1127,11 @@ class QtMainWindow(QMainWindow):
         self._run_dialog(dialog)
         if dialog.report is not None:
             self.reload_articles()
+
+    def show_export(self) -> None:
+        from annotator.gui.dialogs.export_dialog import QtExportDialog
+
+        self._run_dialog(QtExportDialog(self.project, self))
 
     def reload_articles(self) -> None:
         """Read the article list again (after an import by another connection)."""

@@ -224,6 +224,35 @@ def _choose_sets(project: Project, article_id: str, source: str) -> list[tuple[s
     raise AnnotatorError(f"--source takes {SOURCES_HELP}, not {source!r}")
 
 
+@dataclass
+class DatasetPlan:
+    """What an export would write: documents and labels per split (for the dialog's preview)."""
+
+    documents: Counter[str] = field(default_factory=Counter)
+    labels: dict[str, Counter[tuple[str, str]]] = field(default_factory=dict)
+    without_set: int = 0
+
+
+def plan_dataset(project: Project, request: DatasetRequest) -> DatasetPlan:
+    summaries = project.articles.summaries()
+    assignment = assign_splits(
+        summaries, request.splits, split_by=request.split_by, seed=request.seed
+    )
+    counts = project.sets.counts_by_set()
+    plan = DatasetPlan()
+    for summary in summaries:
+        chosen = _choose_sets(project, summary.id, request.source)
+        if not chosen:
+            plan.without_set += 1
+        split = assignment[summary.id]
+        for set_id, _whose in chosen:
+            plan.documents[split] += 1
+            for (layer, label), n in counts.get(set_id, Counter()).items():
+                if layer in request.options.layers:
+                    plan.labels.setdefault(split, Counter())[(layer, label)] += n
+    return plan
+
+
 def export_dataset(
     project: Project,
     request: DatasetRequest,

@@ -9,6 +9,7 @@ same set before anything is written.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -496,6 +497,19 @@ class AnnotationSetRepository:
             layer: {str(k): int(v) for k, v in self._conn.execute(sql.format(w=where), params)}
             for layer, sql in queries.items()
         }
+
+    def counts_by_set(self) -> dict[str, Counter[tuple[str, str]]]:
+        """set id -> (layer, label) -> count, for every set, in one query per layer."""
+        queries = {
+            "entities": "SELECT set_id, label, COUNT(*) FROM mentions GROUP BY set_id, label",
+            "quotes": "SELECT set_id, quote_type, COUNT(*) FROM quotes GROUP BY set_id, quote_type",
+            "stances": "SELECT set_id, polarity, COUNT(*) FROM stances GROUP BY set_id, polarity",
+        }
+        counts: dict[str, Counter[tuple[str, str]]] = {}
+        for layer, sql in queries.items():
+            for set_id, label, n in self._conn.execute(sql):
+                counts.setdefault(set_id, Counter())[(layer, str(label))] += int(n)
+        return counts
 
     def status_counts(self) -> dict[str, int]:
         rows = self._conn.execute(
