@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -49,15 +48,29 @@ def make_corpus(path: Path, count: int, seed: int = 7) -> int:
     return total
 
 
+_MEASURED = (
+    "import resource, runpy, sys\n"
+    "sys.argv = ['annotator', *sys.argv[1:]]\n"
+    "try:\n"
+    "    runpy.run_module('annotator', run_name='__main__')\n"
+    "except SystemExit as done:\n"
+    "    if done.code not in (0, None):\n"
+    "        raise\n"
+    "finally:\n"
+    "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "    sys.stderr.write(f'\\nPEAK_KB {peak}\\n')\n"
+)
+
+
 def run_cli(*args: str) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one ``annotator`` command in a fresh process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "annotator", *args], check=True, capture_output=True)
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURED, *args], check=True, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far: only a new maximum is this child's.
-    return elapsed, max(peak, before) / 1024
+    peak_kb = int(result.stderr.rsplit("PEAK_KB", 1)[1].split()[0])
+    return elapsed, peak_kb / 1024
 
 
 def main() -> None:
