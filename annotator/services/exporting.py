@@ -179,6 +179,8 @@ def assign_splits(
 ) -> dict[str, str]:
     """article id -> split. Whole groups go to one split (no article, outlet or month in two),
     shuffled by ``seed``, each group to the split furthest below its share."""
+    if not summaries:
+        return {}
     if split_by not in SPLIT_BY:
         raise AnnotatorError(f"--split-by takes {', '.join(SPLIT_BY)}, not {split_by!r}")
     groups: dict[str, list[str]] = {}
@@ -191,7 +193,12 @@ def assign_splits(
     assignment: dict[str, str] = {}
     for key in keys:
         members = groups[key]
-        name = max(splits, key=lambda pair: (pair[1] * total - filled[pair[0]], pair[1]))[0]
+        # The split furthest below its share, relatively: every split gets a group before
+        # the big one gets its second, so a small test split is not left empty.
+        name = max(
+            splits,
+            key=lambda pair: ((pair[1] * total - filled[pair[0]]) / (pair[1] * total), pair[1]),
+        )[0]
         filled[name] += len(members)
         for article_id in members:
             assignment[article_id] = name
@@ -302,7 +309,6 @@ def export_dataset(
                         skipped["sets not started (todo, no labels)"] += 1
                         continue
                     assert article is not None
-                    report.documents[split] += 1
                     yield ExportDocument(article, annotation_set, whose, split)
                 if progress is not None:
                     progress(1)

@@ -16,8 +16,13 @@ SPLITS = (("train", 0.8), ("dev", 0.1), ("test", 0.1))
 def summaries(n: int, outlets: int = 7) -> list[ArticleSummary]:
     return [
         ArticleSummary(
-            id=f"a{i:04d}", position=i, title="", source=f"outlet-{i % outlets}",
-            published=f"2026-{1 + i % 12:02d}-03", external_id=None, text_length=100,
+            id=f"a{i:04d}",
+            position=i,
+            title="",
+            source=f"outlet-{i % outlets}",
+            published=f"2026-{1 + i % 12:02d}-03",
+            external_id=None,
+            text_length=100,
             display_title="",
         )
         for i in range(n)
