@@ -127,6 +127,12 @@ def _read_task(
         external_id=str(task["id"]) if "id" in task else None,
         metadata={k: v for k, v in data.items() if k != key},
     )
+    # Our own export names the annotator in the task's meta (Label Studio wants its own user
+    # ids in completed_by); an annotation's completed_by still wins when present.
+    meta = task.get("meta")
+    base.annotator = (
+        str(meta["annotator"]) if isinstance(meta, dict) and meta.get("annotator") else None
+    )
     documents = []
     for position, annotation in enumerate(annotations, start=1):
         where = f"{name}, annotation {_annotation_id(annotation, position)}"
@@ -147,7 +153,7 @@ def _read_annotation(
     document = ForeignDocument(
         source=base.source,
         text=base.text,
-        annotator=_annotator(annotation.get("completed_by")),
+        annotator=_annotator(annotation.get("completed_by")) or base.annotator,
         external_id=base.external_id,
         metadata=dict(base.metadata),
     )

@@ -243,7 +243,7 @@ class _Builder:
                 )
             elif label in COREF_RELATIONS and pair == {"mention"}:
                 self._union(relation.head, relation.tail)
-            elif head == "stance" and label in ("holder", "target", "evidence", "topic"):
+            elif head == "stance" and label in ("holder", "target", "evidence"):
                 links = self.stance_links.setdefault(relation.head, {})
                 links.setdefault(label, []).append(relation.tail)
             else:
@@ -309,6 +309,8 @@ class _Builder:
                     f"{', '.join(self.schema.polarity_names)}",
                 )
             if topic and topic not in self.schema.topic_names:
+                topic = self._known_topic(topic)
+            if topic and topic not in self.schema.topic_names:
                 self.schema = self.schema.model_copy(
                     update={"topics": [*self.schema.topics, Topic(name=topic)]}
                 )
@@ -326,6 +328,13 @@ class _Builder:
                 )
             )
         return stances
+
+    def _known_topic(self, value: str) -> str:
+        """The schema topic a tool spelled without spaces (brat attribute values have none)."""
+        for name in self.schema.topic_names:
+            if re.sub(r"\s+", "_", name) == value:
+                return name
+        return value
 
     def _evidence(self, key: str) -> Evidence:
         if key in self.quotes:
