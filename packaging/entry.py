@@ -23,7 +23,8 @@ def command_line(argv: list[str], *, window_by_default: bool) -> list[str]:
     if not window_by_default:
         return args
     commands = {
-        command.name or getattr(command.callback, "__name__", "") for command in app.registered_commands
+        command.name or getattr(command.callback, "__name__", "")
+        for command in app.registered_commands
     }
     if not args or (args[0] not in commands and not args[0].startswith("-")):
         return ["gui", *args]

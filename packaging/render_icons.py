@@ -1,7 +1,7 @@
 """Render the application icon from resources/icons/annotator.svg into every format we ship.
 
     .venv/bin/python packaging/render_icons.py          # rewrite the files
-    .venv/bin/python packaging/render_icons.py --check  # exit 1 if a file is missing or stale
+    .venv/bin/python packaging/render_icons.py --check  # exit 1 if a file is missing
 
 Writes, beside the SVG:
 - ``annotator-N.png`` for N in 16 … 512 (Linux hicolor theme, the window icon, the About dialog);
@@ -22,9 +22,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt  # noqa: E402
-from PySide6.QtGui import QGuiApplication, QImage, QPainter  # noqa: E402
-from PySide6.QtSvg import QSvgRenderer  # noqa: E402
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtGui import QGuiApplication, QImage, QPainter
+from PySide6.QtSvg import QSvgRenderer
 
 ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
 SVG = ICONS / "annotator.svg"
@@ -57,7 +57,8 @@ def render_png(renderer: QSvgRenderer, size: int) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):
+    saved = image.save(buffer, "PNG")  # type: ignore[call-overload]  # stubs say bytes; str works
+    if not saved:
         raise RuntimeError(f"could not encode a {size}px PNG")
     buffer.close()
     return bytes(data.data())

@@ -6,6 +6,7 @@ Paragraphs become lines; navigation, share buttons, scripts and footers are left
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from annotator.domain.article import Article
@@ -21,6 +22,12 @@ def read_html(path: Path, data: bytes | None = None) -> Article:
     try:
         import trafilatura
     except ImportError:
+        if getattr(sys, "frozen", False):
+            raise FormatError(
+                path,
+                "this build of Annotator was made without HTML import; import the "
+                "pages' text (.txt) or use a build made with --with-html",
+            ) from None
         raise FormatError(
             path, "importing HTML needs trafilatura: pip install 'annotator[html]'"
         ) from None

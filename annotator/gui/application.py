@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageB
 from annotator import APP_NAME, __version__
 from annotator.domain.annotations import Role
 from annotator.domain.errors import AnnotatorError
+from annotator.gui.about_dialog import DESKTOP_ID, application_icon
 from annotator.settings import Preferences
 from annotator.storage.project import Project
 
@@ -46,6 +47,8 @@ def run_application(project_path: Path | None) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName(DESKTOP_ID)
+    app.setWindowIcon(application_icon())
     # No forced style: the platform's own follows the system's light or dark palette.
     preferences = Preferences.load()
     name = _ask_name(preferences)

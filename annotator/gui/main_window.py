@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator import __version__
 from annotator.domain.annotations import (
     Annotator,
     DocumentLabel,
@@ -1155,13 +1154,9 @@ class QtMainWindow(QMainWindow):
         self._run_dialog(QtShortcutsDialog(list(self.actions_by_name.values()), self))
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Annotator",
-            f"<b>Annotator {__version__}</b><br>Entities, quotes and stances in news articles."
-            f"<br><br>Project: {_escape(str(self.project.path))}"
-            f"<br>Settings: {_escape(str(config_dir()))}",
-        )
+        from annotator.gui.about_dialog import QtAboutDialog
+
+        self._run_dialog(QtAboutDialog(self.project.path, self))
 
     # -- helpers ---------------------------------------------------------------------------------
 
