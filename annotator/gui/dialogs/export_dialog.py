@@ -155,6 +155,16 @@ class QtExportDialog(QDialog):
 
     def refresh_preview(self) -> None:
         self.preview_table.setRowCount(0)
+        native = self.format.currentData() == "jsonl"
+        # The native file is the whole project: no choice of labels, splits or layers applies.
+        for widget in (self.source, self.splits, self.split_by, self.seed, self.layers):
+            widget.setEnabled(not native)
+        if native:
+            self.preview_message.setText(
+                "The native JSONL holds the whole project (every set, gold, statuses)."
+            )
+            self.export_button.setEnabled(True)
+            return
         try:
             request = self.request()
             plan = plan_dataset(self._project, request)
@@ -173,8 +183,6 @@ class QtExportDialog(QDialog):
         message = f"Documents per split: {documents}."
         if plan.without_set:
             message += f" {plan.without_set} article(s) have no set from this source."
-        if request.fmt == "jsonl":
-            message = "The native JSONL holds the whole project (every set, gold, statuses)."
         self.preview_message.setText(message)
 
     def start_export(self) -> None:

@@ -18,7 +18,7 @@ class QtShortcutsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         self.setObjectName("shortcutsDialog")
-        self.resize(520, 560)
+        self.resize(640, 640)
         rows = [
             (a.text().replace("&", ""), ", ".join(s.toString() for s in a.shortcuts()))
             for a in actions
