@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+import orjson
 
 from annotator.formats.errors import FormatError
 
@@ -29,3 +31,31 @@ def iter_lines(
                 line=number,
             )
         yield number, raw
+
+
+def json_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, object)`` for each non-blank line of a JSON Lines file, streamed.
+
+    A line that is not JSON, or not a JSON object, stops the file with its line number.
+    """
+    try:
+        stream = path.open("rb")
+    except OSError as error:
+        raise FormatError(path, f"cannot read the file ({error.strerror})") from None
+    with stream:
+        for number, line in iter_lines(path, stream):
+            if number == 1:
+                line = line.removeprefix(b"\xef\xbb\xbf")
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as error:
+                raise FormatError(
+                    path, f"invalid JSON ({error.msg}, column {error.colno})", line=number
+                ) from None
+            if not isinstance(record, dict):
+                raise FormatError(
+                    path, f"expected a JSON object, found {type(record).__name__}", line=number
+                )
+            yield number, record

@@ -31,11 +31,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from annotator.domain.offsets import OffsetError, Utf16Index
 from annotator.formats.errors import FormatError
 from annotator.formats.interchange import ForeignDocument, ForeignRelation, ForeignSpan
+from annotator.formats.lines import json_records
 
 _ANSWERS = ("accept", "reject", "ignore")
 _SKIPPED = {"reject": "rejected", "ignore": "ignored"}
@@ -72,25 +71,7 @@ def read(path: Path) -> list[ForeignDocument]:
 
 
 def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise FormatError(path, f"cannot read the file ({error.strerror})") from None
-    raw = raw.removeprefix(b"\xef\xbb\xbf")
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
-            raise FormatError(
-                path, f"invalid JSON ({error.msg}, column {error.colno})", line=number
-            ) from None
-        if not isinstance(record, dict):
-            raise FormatError(
-                path, f"expected a JSON object, found {type(record).__name__}", line=number
-            )
-        yield number, record
+    return json_records(path)
 
 
 def _is_int(value: Any) -> bool:
