@@ -16,7 +16,10 @@ converter splits documents on that line only.
 * Tokens come from ``spacy.blank(lang)`` (see ``spacy_docbin_writer.BlankPipelines``);
   whitespace tokens are not written and any whitespace inside a token becomes ``_``.
 * Sentences end at line breaks in the text and where spaCy's rule-based ``sentencizer`` puts a
-  boundary, except inside a tagged span: a span is never cut in two.
+  boundary, except inside a tagged span: a span is never cut in two. The sentencizer's rule is
+  applied without running the pipe (see ``_Layout``): after a token that is one of its
+  sentence-final characters (``.``, ``!``, ``?``, ``。``...), the next token that is neither
+  such a character nor punctuation starts a sentence.
 * ``options.tag_layer`` chooses the tags: ``entities`` (mention labels), ``quotes`` (quote types)
   or ``cues`` (``CUE``); ``options.scheme`` is ``iob2`` (``B-``/``I-``) or ``bioes`` (also
   ``E-`` and ``S-``). The other layers are not in the file (a note says so).
@@ -28,8 +31,14 @@ CoNLL keeps neither the original text nor offsets; export spaCy or Hugging Face 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import unicodedata
+import weakref
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -40,10 +49,9 @@ from annotator.formats.spacy_docbin_writer import (
     CUE_LABEL,
     Aligner,
     BlankPipelines,
-    TokenSpan,
     check_align,
     check_split,
-    without_overlaps,
+    optional_import,
 )
 
 FORMAT = "CoNLL"
@@ -52,6 +60,14 @@ TAG_LAYERS = ("entities", "quotes", "cues")
 SCHEMES = ("iob2", "bioes")
 #: A sentence: (token text, tag) pairs.
 Sentence = list[tuple[str, str]]
+#: Documents tokenised before their lines are laid out and written together.
+BATCH_DOCUMENTS = 64
+#: The placeholder columns between a token and its tag.
+_COLUMNS = " -X- _ "
+_INNER_WHITESPACE = "CoNLL token with whitespace inside written with '_' for it"
+#: Stand-ins for the common line ends while a batch's text is gathered: control characters
+#: that are not whitespace (a text holding them all gets the line ends gathered in full).
+_MARKERS = [chr(c) for c in range(1, 32) if not chr(c).isspace()]
 
 
 def check_tagging(options: ExportOptions) -> None:
@@ -82,53 +98,326 @@ def span_tags(length: int, scheme: str, label: str) -> list[str]:
     return tags
 
 
-def _tags(doc: Any, spans: Iterable[TokenSpan], scheme: str) -> list[str]:
-    tags = ["O"] * len(doc)
-    for span in spans:
-        written = [i for i in range(span.start, span.end) if not doc[i].is_space]
-        for index, tag in zip(written, span_tags(len(written), scheme, span.label), strict=True):
-            tags[index] = tag
-    return tags
+class _Tools:
+    """numpy (it comes with spaCy) and the character tables of the layout, made once."""
+
+    def __init__(self) -> None:
+        np = self.np = optional_import("numpy", FORMAT, "spacy")
+        attrs = optional_import("spacy.attrs", FORMAT, "spacy")
+        pipeline = optional_import("spacy.pipeline", FORMAT, "spacy")
+        self.tokenizer_class = optional_import("spacy.tokenizer", FORMAT, "spacy").Tokenizer
+        #: The token columns read from each ``Doc``: character offset, trailing space.
+        self.columns = [attrs.IDX, attrs.SPACY]
+        #: Code point -> ``str.isspace()`` (every whitespace character is below U+3001).
+        self.whitespace = np.array([chr(c).isspace() for c in range(0x3001)] + [False])
+        #: Code point -> one of the sentencizer's sentence-final characters (each is one).
+        finals = [ord(ch) for ch in pipeline.Sentencizer.default_punct_chars]
+        self.final = np.zeros(max(finals) + 2, dtype=bool)
+        self.final[finals] = True
+        #: Code point -> may start a punctuation token (a category P* character, or beyond
+        #: the Basic Multilingual Plane: not looked up, so "may").
+        self.punctuation = np.array(
+            [unicodedata.category(chr(c)).startswith("P") for c in range(0x10000)] + [True]
+        )
+
+    def code_points(self, text: str) -> Any:
+        return self.np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+    def text_of(self, codes: Any) -> str:
+        codes = self.np.ascontiguousarray(codes, dtype="<u4")
+        return str(codes.data, "utf-32-le", "surrogatepass")
+
+    @staticmethod
+    def lookup(table: Any, codes: Any) -> Any:
+        return table[codes.clip(0, len(table) - 1)]
 
 
-def _sentences(doc: Any, tags: list[str]) -> list[list[int]]:
-    """Indices of the written tokens, grouped in sentences that never cut a tagged span."""
-    sentences: list[list[int]] = []
-    pending_break = True
-    for token in doc:
-        pending_break = pending_break or bool(token.is_sent_start)
-        if token.is_space:
-            pending_break = pending_break or "\n" in token.text
-            continue
-        continues_span = tags[token.i].startswith(("I-", "E-"))
-        if (pending_break and not continues_span) or not sentences:
-            sentences.append([])
-        sentences[-1].append(token.i)
-        pending_break = False
-    return sentences
+@cache
+def _tools() -> _Tools:
+    return _Tools()
+
+
+#: pipeline -> (its tokenizer, whether that one is ``_clean``).
+_CLEAN: weakref.WeakKeyDictionary[Any, tuple[Any, bool]] = weakref.WeakKeyDictionary()
+
+
+def _clean(nlp: Any) -> bool:
+    """Whether every token ``nlp`` makes is all whitespace or has none: spaCy's own tokenizer
+    splits the text at whitespace first, so only a special case mixing both breaks that."""
+    tokenizer = nlp.tokenizer
+    known = _CLEAN.get(nlp)
+    if known is not None and known[0] is tokenizer:
+        return known[1]
+    clean = type(tokenizer) is _tools().tokenizer_class and not any(
+        any(ch.isspace() for ch in case) and not case.isspace() for case in tokenizer.rules
+    )
+    _CLEAN[nlp] = (tokenizer, clean)
+    return clean
+
+
+@dataclass
+class _Prepared:
+    """One document tokenised, its tag layer aligned: what ``_Layout`` needs of it."""
+
+    document: ExportDocument
+    #: (tokens, 2) int64: the character offset of every token and its trailing space (0, 1).
+    offsets: Any
+    #: The kept spans: ``(first token, last token + 1, label)``.
+    spans: list[tuple[int, int, str]]
+
+
+def _prepare(
+    nlp: Any, document: ExportDocument, options: ExportOptions, report: ExportReport, target: str
+) -> _Prepared:
+    """Tokenise (only the tokenizer runs) and align the tag layer; ``target`` names the format
+    in drops. Counts the kept spans.
+
+    Spans are aligned as ``Aligner`` aligns them: a span on token boundaries whose edge tokens
+    are not whitespace is taken as it is; any other goes through ``Aligner.span``.
+    """
+    text = document.article.text
+    doc = nlp.make_doc(text)
+    offsets = doc.to_array(_tools().columns).reshape((len(doc), 2)).astype("int64")
+    chars = layer_spans(document.annotation_set, options.tag_layer)
+    spans: list[tuple[int, int, str]] = []
+    if chars:
+        starts, spaces = offsets[:, 0].tolist(), offsets[:, 1].tolist()
+        count, length = len(starts), len(text)
+
+        def end_of(token: int) -> int:  # the next token's offset, less the trailing space
+            return (starts[token + 1] if token + 1 < count else length) - spaces[token]
+
+        aligner: Aligner | None = None
+        what = {"entities": "mention", "quotes": "quote", "cues": "cue"}[options.tag_layer]
+        for start, end, label in chars:
+            first = bisect_left(starts, start)
+            last = bisect_right(starts, end - 1) - 1  # the token holding the last character
+            if (
+                first < count
+                and starts[first] == start
+                and end_of(last) == end
+                and not text[start : end_of(first)].isspace()
+                and not text[starts[last] : end].isspace()
+            ):
+                spans.append((first, last + 1, label))
+                continue
+            aligner = aligner or Aligner(doc, options.align, report)
+            made = aligner.span((start, end), label, what)
+            if made is not None:
+                spans.append((made.start, made.end, made.label))
+    kept, rejected = _without_overlaps(spans)
+    if rejected:
+        report.drop(f"overlapping {options.tag_layer} span not encodable in {target}", rejected)
+    for _start, _end, label in kept:
+        report.count(document.split, options.tag_layer, label)
+    return _Prepared(document, offsets, kept)
+
+
+def _without_overlaps(spans: list[tuple[int, int, str]]) -> tuple[list[tuple[int, int, str]], int]:
+    """``without_overlaps`` on ``(start, end, label)``: (kept in text order, how many not)."""
+    if len(spans) < 2:
+        return spans, 0
+    kept: list[tuple[int, int, str]] = []
+    taken: set[int] = set()
+    for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0], s[1])):
+        tokens = range(span[0], span[1])
+        if taken.isdisjoint(tokens):
+            kept.append(span)
+            taken.update(tokens)
+    kept.sort(key=lambda s: (s[0], s[1]))
+    return kept, len(spans) - len(kept)
+
+
+class _Layout:
+    """Documents tokenised by one pipeline, laid out together: their written tokens (whitespace
+    tokens left out), tags and sentences, computed for the whole batch at once.
+
+    Positions are those of the written tokens of the batch, in order. Sentence rule (the same
+    as running spaCy's ``sentencizer`` and then breaking at line breaks): a written token starts
+    a sentence when it is the first of its document, or when since the previous written token
+    (or at it) a token started a sentence by the sentencizer's rule or a whitespace token held
+    a line break, unless it continues a tagged span.
+    """
+
+    def __init__(self, batch: Sequence[_Prepared], nlp: Any, scheme: str) -> None:
+        tools = _tools()
+        np = tools.np
+        self.scheme = scheme
+        texts = [prepared.document.article.text for prepared in batch]
+        self.text = "".join(texts)
+        self.codes = codes = tools.code_points(self.text)
+        counts = [len(prepared.offsets) for prepared in batch]
+        token_base = np.cumsum([0, *counts])
+        text_base = np.cumsum([0, *map(len, texts)])[:-1]
+        offsets = np.concatenate([prepared.offsets for prepared in batch])
+        starts = offsets[:, 0] + np.repeat(text_base, counts)
+        # A token ends where the next begins, less its trailing space (``Doc`` offsets).
+        ends = np.append(starts[1:], len(codes)) - offsets[:, 1]
+        self.inner: Any = None  # written tokens with whitespace inside
+        if _clean(nlp):
+            space = tools.lookup(tools.whitespace, codes[starts.clip(0, len(codes) - 1)])
+        else:  # count the whitespace characters of every token
+            spaced = tools.lookup(tools.whitespace, codes)
+            before = np.concatenate(([0], np.cumsum(spaced)))
+            spaces_in = before[ends] - before[starts]
+            space = spaces_in == ends - starts
+            self.inner = (spaces_in > 0) & ~space
+        written = np.flatnonzero(~space)
+        self.starts, self.ends = starts[written], ends[written]
+        if self.inner is not None:
+            self.inner = self.inner[written]
+        #: The first position of each document, and the count of positions last.
+        self.first = np.searchsorted(written, token_base)
+        # Sentence breaks: sentencizer starts and whitespace tokens holding a line break.
+        holding = np.searchsorted(starts, np.flatnonzero(codes == ord("\n")), "right") - 1
+        newlines = holding[space[holding]]
+        sentencizer = self._sentencizer_starts(starts, ends, token_base, nlp.vocab)
+        pending = np.searchsorted(written, np.concatenate((sentencizer, newlines)))
+        new = np.zeros(len(written), dtype=bool)
+        new[pending[pending < len(written)]] = True
+        # Spans in positions; a position continuing a span never starts a sentence.
+        bounds = [
+            bound + int(token_base[n])
+            for n, prepared in enumerate(batch)
+            for start, end, _label in prepared.spans
+            for bound in (start, end)
+        ]
+        labels = [label for prepared in batch for _start, _end, label in prepared.spans]
+        positions = np.searchsorted(written, bounds).tolist()
+        #: The kept spans: ``(first position, last position + 1, label)``.
+        self.spans = list(zip(positions[0::2], positions[1::2], labels, strict=True))
+        for first, last, _label in self.spans:
+            new[first + 1 : last] = False
+        firsts = self.first[:-1][self.first[:-1] < self.first[1:]]
+        new[firsts] = True
+        self.new = new
+
+    def _sentencizer_starts(self, starts: Any, ends: Any, token_base: Any, vocab: Any) -> Any:
+        """Tokens that start a sentence by the rule of spaCy's ``sentencizer`` (besides the
+        first of each document): after a token whose text is one of its sentence-final
+        characters, the next token that is neither such a character nor punctuation."""
+        tools = _tools()
+        np = tools.np
+        codes = self.codes
+        final = ends - starts == 1
+        final[final] = tools.lookup(tools.final, codes[starts[final]])
+        token = np.flatnonzero(final)
+        if not len(token):
+            return token
+        # Walk all runs at once: step while on a final character or punctuation (within the
+        # document: a run at its end starts nothing).
+        end = token_base[np.searchsorted(token_base, token, "right")]
+        token = token + 1
+        found = []
+        known: dict[str, bool] = {}
+        text = self.text
+        while True:
+            within = token < end
+            token, end = token[within], end[within]
+            if not len(token):
+                break
+            step = final[token]
+            maybe = ~step & tools.lookup(tools.punctuation, codes[starts[token]])
+            for n in np.flatnonzero(maybe).tolist():  # the exact test: the lexeme's flag
+                word = text[int(starts[token[n]]) : int(ends[token[n]])]
+                punct = known.get(word)
+                if punct is None:
+                    punct = known[word] = bool(vocab[word].is_punct)
+                step[n] = punct
+            found.append(token[~step])
+            token, end = token[step] + 1, end[step]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype="int64")
+
+    def tags(self, first: int, last: int) -> list[str]:
+        """The tags of positions ``first`` to ``last - 1``."""
+        tags = ["O"] * (last - first)
+        for start, end, label in self.spans:
+            if first <= start < last:
+                tags[start - first : end - first] = span_tags(end - start, self.scheme, label)
+        return tags
+
+    def document(self, number: int) -> tuple[list[str], list[str], list[int]]:
+        """Tokens, tags and sentence starts (indices into the tokens) of one document."""
+        first, last = int(self.first[number]), int(self.first[number + 1])
+        text = self.text
+        tokens = list(
+            map(
+                text.__getitem__,
+                map(slice, self.starts[first:last].tolist(), self.ends[first:last].tolist()),
+            )
+        )
+        sentences = (_tools().np.flatnonzero(self.new[first:last])).tolist()
+        return tokens, self.tags(first, last), sentences
+
+    def conll_text(self, report: ExportReport) -> str:
+        """The CoNLL lines of every document of the batch, as ``conll_lines`` gives them, each
+        line ending in a newline; built without a Python step per token: every character is
+        gathered at once from the text and a small table of line ends."""
+        tools = _tools()
+        np = tools.np
+        codes, count = self.codes, len(self.starts)
+        if self.inner is not None and self.inner.any():  # as ``conll_token`` writes them
+            report.drop(_INNER_WHITESPACE, int(np.count_nonzero(self.inner)))
+            size = len(codes) + 1
+            inside = np.cumsum(
+                np.bincount(self.starts, minlength=size) - np.bincount(self.ends, minlength=size)
+            )
+            spaced = tools.lookup(tools.whitespace, codes)
+            codes = np.where(spaced & (inside[:-1] > 0), ord("_"), codes)
+        # Line ends: 0 the document header, 1 plain, 2 plain closing a sentence (a blank line
+        # follows), then the tagged ones as they come. The first three, by far the most, are
+        # gathered as one marker character each (not in the text), replaced at the end.
+        common = [f"{DOCSTART}\n\n", f"{_COLUMNS}O\n", f"{_COLUMNS}O\n\n"]
+        free = [ch for ch in _MARKERS if ch not in self.text][: len(common)]
+        markers = free if len(free) == len(common) else common
+        closing = np.append(self.new[1:], True)
+        line_ends = list(markers)
+        numbers: dict[str, int] = {}
+        which = closing.astype("int64") + 1
+        for first, last, label in self.spans:
+            for position, tag in enumerate(span_tags(last - first, self.scheme, label), first):
+                line_end = f"{_COLUMNS}{tag}\n" + ("\n" if closing[position] else "")
+                number = numbers.get(line_end)
+                if number is None:
+                    number = numbers[line_end] = len(line_ends)
+                    line_ends.append(line_end)
+                which[position] = number
+        index = "int32" if len(codes) + sum(map(len, line_ends)) < 2**31 else "int64"
+        lengths = np.array([len(line_end) for line_end in line_ends], dtype=index)
+        table_starts = len(codes) + np.cumsum(lengths) - lengths
+        # Pieces: token, its line end, token, line end...; a header before each document.
+        piece_starts = np.empty(2 * count, dtype=index)
+        piece_starts[0::2] = self.starts
+        piece_starts[1::2] = table_starts[which]
+        piece_lengths = np.empty(2 * count, dtype=index)
+        piece_lengths[0::2] = self.ends - self.starts
+        piece_lengths[1::2] = lengths[which]
+        headers = 2 * self.first[:-1]
+        piece_starts = np.insert(piece_starts, headers, table_starts[0])
+        piece_lengths = np.insert(piece_lengths, headers, lengths[0])
+        shift = piece_starts - (np.cumsum(piece_lengths, dtype=index) - piece_lengths)
+        gather = np.repeat(shift, piece_lengths)
+        gather += np.arange(len(gather), dtype=index)
+        source = np.concatenate((codes, tools.code_points("".join(line_ends))))
+        text = tools.text_of(source[gather])
+        if markers is not common:  # the rare ones first, while the text is short
+            for marker, line_end in sorted(zip(markers, common, strict=True), key=_plain_last):
+                text = text.replace(marker, line_end)
+        return text
+
+
+def _plain_last(pair: tuple[str, str]) -> bool:
+    return pair[1] == f"{_COLUMNS}O\n"
 
 
 def tagged_sentences(
     nlp: Any, document: ExportDocument, options: ExportOptions, report: ExportReport, target: str
 ) -> list[Sentence]:
     """The document's sentences with one tag per token; ``target`` names the format in drops."""
-    doc = nlp(document.article.text)
-    aligner = Aligner(doc, options.align, report)
-    what = {"entities": "mention", "quotes": "quote", "cues": "cue"}[options.tag_layer]
-    spans = [
-        span
-        for start, end, label in layer_spans(document.annotation_set, options.tag_layer)
-        if (span := aligner.span((start, end), label, what)) is not None
-    ]
-    kept, rejected = without_overlaps(spans)
-    if rejected:
-        report.drop(
-            f"overlapping {options.tag_layer} span not encodable in {target}", len(rejected)
-        )
-    for span in kept:
-        report.count(document.split, options.tag_layer, span.label)
-    tags = _tags(doc, kept, options.scheme)
-    return [[(doc[i].text, tags[i]) for i in sentence] for sentence in _sentences(doc, tags)]
+    layout = _Layout([_prepare(nlp, document, options, report, target)], nlp, options.scheme)
+    tokens, tags, sentences = layout.document(0)
+    pairs = list(zip(tokens, tags, strict=True))
+    return [pairs[a:b] for a, b in pairwise([*sentences, len(pairs)])]
 
 
 def conll_token(text: str, report: ExportReport) -> str:
@@ -183,14 +472,36 @@ def write(
     """Write ``{split}.conll`` files into ``out_dir``, streaming ``documents``."""
     check_align(options)
     check_tagging(options)
-    pipelines = BlankPipelines(FORMAT, options.lang, report, sentencizer=True)
+    pipelines = BlankPipelines(FORMAT, options.lang, report)
     out_dir.mkdir(parents=True, exist_ok=True)
     _note_other_layers(options, report)
     with ExitStack() as stack:
         files = _SplitFiles(out_dir, stack, report)
-        for document in documents:
-            nlp = pipelines.for_article(document.article)
-            sentences = tagged_sentences(nlp, document, options, report, FORMAT)
-            out = files[document.split]
-            out.writelines(line + "\n" for line in conll_lines(sentences, report))
-            report.documents[document.split] += 1
+        for nlp, split, batch in batches(documents, pipelines, options, report, FORMAT):
+            layout = _Layout(batch, nlp, options.scheme)
+            files[split].write(layout.conll_text(report))
+            report.documents[split] += len(batch)
+
+
+def batches(
+    documents: Iterable[ExportDocument],
+    pipelines: BlankPipelines,
+    options: ExportOptions,
+    report: ExportReport,
+    target: str,
+) -> Iterator[tuple[Any, str, list[_Prepared]]]:
+    """``(pipeline, split, prepared documents)``: up to ``BATCH_DOCUMENTS`` consecutive
+    documents of one split tokenised by one pipeline, in order."""
+    batch: list[_Prepared] = []
+    current: tuple[Any, str] | None = None
+    for document in documents:
+        nlp = pipelines.for_article(document.article)
+        if batch and (current != (nlp, document.split) or len(batch) >= BATCH_DOCUMENTS):
+            assert current is not None
+            yield current[0], current[1], batch
+            batch = []
+        current = (nlp, document.split)
+        batch.append(_prepare(nlp, document, options, report, target))
+    if batch:
+        assert current is not None
+        yield current[0], current[1], batch

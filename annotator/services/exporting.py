@@ -28,6 +28,7 @@ from annotator.formats.export_types import (
     ExportOptions,
 )
 from annotator.formats.export_types import ExportReport as WriterReport
+from annotator.storage.annotation_sets import SetInfo
 from annotator.storage.articles import ArticleSummary
 from annotator.storage.project import Project
 
@@ -110,6 +111,8 @@ WRITERS = {
 DATASET_FORMATS = tuple(WRITERS)
 SPLIT_BY = ("article", "source", "date")
 SOURCES_HELP = "gold, annotator:NAME, all or latest"
+#: Articles whose sets are listed and loaded together by a dataset export.
+LOAD_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -205,10 +208,23 @@ def assign_splits(
     return assignment
 
 
-def _choose_sets(project: Project, article_id: str, source: str) -> list[tuple[str, str]]:
-    """(set id, whose) pairs to export for one article, by the requested source."""
-    infos = project.sets.for_article(article_id)
-    names = {a.id: a.name for a in project.annotators.list()} if infos else {}
+def _choose_sets(
+    project: Project,
+    article_id: str,
+    source: str,
+    *,
+    infos: list[SetInfo] | None = None,
+    names: dict[str, str] | None = None,
+) -> list[tuple[str, str]]:
+    """(set id, whose) pairs to export for one article, by the requested source.
+
+    ``infos`` (the article's sets, as ``project.sets.for_article`` lists them) and ``names``
+    (annotator id -> name) may be given when already read, as a whole export does in bulk.
+    """
+    if infos is None:
+        infos = project.sets.for_article(article_id)
+    if names is None:
+        names = {a.id: a.name for a in project.annotators.list()} if infos else {}
     if source == "gold":
         return [(i.id, "gold") for i in infos if i.kind is SetKind.GOLD]
     annotation = [i for i in infos if i.kind is SetKind.ANNOTATION]
@@ -293,25 +309,44 @@ def export_dataset(
     skipped: Counter[str] = Counter()
 
     def documents() -> Iterator[ExportDocument]:
+        # Read in batches (sets listed, chosen and loaded for LOAD_BATCH articles at a time,
+        # annotator names once): a few queries per batch instead of a dozen per article.
+        names = {a.id: a.name for a in project.annotators.list()}
         for split, _share in request.splits:
-            for summary in summaries:
-                if assignment.get(summary.id) != split:
-                    continue
-                if cancelled is not None and cancelled():
-                    raise AnnotatorError("export cancelled")
-                chosen = _choose_sets(project, summary.id, request.source)
-                if not chosen:
-                    skipped["articles without a set for this source"] += 1
-                article = project.articles.get(summary.id) if chosen else None
-                for set_id, whose in chosen:
-                    annotation_set = project.sets.load(set_id)
-                    if annotation_set.count() == 0 and annotation_set.status is SetStatus.TODO:
-                        skipped["sets not started (todo, no labels)"] += 1
-                        continue
-                    assert article is not None
-                    yield ExportDocument(article, annotation_set, whose, split)
-                if progress is not None:
-                    progress(1)
+            members = [s.id for s in summaries if assignment.get(s.id) == split]
+            for start in range(0, len(members), LOAD_BATCH):
+                batch = members[start : start + LOAD_BATCH]
+                infos = project.sets.infos_for_articles(batch)
+                chosen = {
+                    article_id: _choose_sets(
+                        project,
+                        article_id,
+                        request.source,
+                        infos=infos.get(article_id, []),
+                        names=names,
+                    )
+                    for article_id in batch
+                }
+                sets = project.sets.load_many(
+                    [set_id for pairs in chosen.values() for set_id, _ in pairs],
+                    infos={info.id: info for found in infos.values() for info in found},
+                )
+                for article_id in batch:
+                    if cancelled is not None and cancelled():
+                        raise AnnotatorError("export cancelled")
+                    pairs = chosen[article_id]
+                    if not pairs:
+                        skipped["articles without a set for this source"] += 1
+                    article = project.articles.get(article_id) if pairs else None
+                    for _set_id, whose in pairs:
+                        annotation_set = next(sets)
+                        if annotation_set.count() == 0 and annotation_set.status is SetStatus.TODO:
+                            skipped["sets not started (todo, no labels)"] += 1
+                            continue
+                        assert article is not None
+                        yield ExportDocument(article, annotation_set, whose, split)
+                    if progress is not None:
+                        progress(1)
 
     staging = out.with_name(f".{out.name}.partial")
     if staging.exists():
