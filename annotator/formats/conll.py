@@ -185,7 +185,7 @@ def _prepare(
         count, length = len(starts), len(text)
 
         def end_of(token: int) -> int:  # the next token's offset, less the trailing space
-            return (starts[token + 1] if token + 1 < count else length) - spaces[token]
+            return int((starts[token + 1] if token + 1 < count else length) - spaces[token])
 
         aligner: Aligner | None = None
         what = {"entities": "mention", "quotes": "quote", "cues": "cue"}[options.tag_layer]

@@ -407,7 +407,7 @@ class AnnotationSetRepository:
         mentions: dict[str, list[Mention]] = {}
         new, set_attribute, fields = Mention.__new__, object.__setattr__, _MENTION_FIELDS
         current: list[Mention] = []
-        current_set = None
+        current_set: str | None = None
         last = (-1, -1)
         tied: set[str] = set()  # sets with two mentions on one span: sorted by id below
         # In index order (set, start, end); ORDER BY id as well would sort every row again.
@@ -421,7 +421,7 @@ class AnnotationSetRepository:
                 current = mentions[current_set] = []
                 last = (-1, -1)
             elif (r[2], r[3]) == last:
-                tied.add(current_set)
+                tied.add(str(current_set))
             last = (r[2], r[3])
             mention = new(Mention)  # as _trusted_mention, inline (tens of thousands)
             set_attribute(
