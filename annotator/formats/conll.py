@@ -13,8 +13,10 @@ Four space-separated columns ``TOKEN POS CHUNK TAG`` with the placeholders ``-X-
 Studio's CoNLL2003 exporter) and the document line exactly ``-DOCSTART- -X- O O``: spaCy's
 converter splits documents on that line only.
 
-* Tokens come from ``spacy.blank(lang)`` (see ``spacy_docbin_writer.BlankPipelines``);
-  whitespace tokens are not written and any whitespace inside a token becomes ``_``.
+* Tokens come from ``spacy.blank(lang)`` (see ``spacy_docbin_writer.BlankPipelines``), of
+  which only the tokenizer runs; whitespace tokens are not written and any whitespace inside a
+  token becomes ``_``. Documents are tokenised one by one and laid out ``BATCH_DOCUMENTS`` at a
+  time (``_Layout``: the per-token work as a few numpy operations per batch).
 * Sentences end at line breaks in the text and where spaCy's rule-based ``sentencizer`` puts a
   boundary, except inside a tagged span: a span is never cut in two. The sentencizer's rule is
   applied without running the pipe (see ``_Layout``): after a token that is one of its
@@ -215,7 +217,7 @@ def _prepare(
 
 def _without_overlaps(spans: list[tuple[int, int, str]]) -> tuple[list[tuple[int, int, str]], int]:
     """``without_overlaps`` on ``(start, end, label)``: (kept in text order, how many not)."""
-    if len(spans) < 2:
+    if all(a[1] <= b[0] for a, b in pairwise(spans)):  # in order, apart: all kept
         return spans, 0
     kept: list[tuple[int, int, str]] = []
     taken: set[int] = set()
@@ -349,6 +351,12 @@ class _Layout:
         sentences = (_tools().np.flatnonzero(self.new[first:last])).tolist()
         return tokens, self.tags(first, last), sentences
 
+    def sentences(self, number: int) -> list[Sentence]:
+        """One document's sentences: (token, tag) pairs."""
+        tokens, tags, starts = self.document(number)
+        pairs = list(zip(tokens, tags, strict=True))
+        return [pairs[a:b] for a, b in pairwise([*starts, len(pairs)])]
+
     def conll_text(self, report: ExportReport) -> str:
         """The CoNLL lines of every document of the batch, as ``conll_lines`` gives them, each
         line ending in a newline; built without a Python step per token: every character is
@@ -415,9 +423,22 @@ def tagged_sentences(
 ) -> list[Sentence]:
     """The document's sentences with one tag per token; ``target`` names the format in drops."""
     layout = _Layout([_prepare(nlp, document, options, report, target)], nlp, options.scheme)
-    tokens, tags, sentences = layout.document(0)
-    pairs = list(zip(tokens, tags, strict=True))
-    return [pairs[a:b] for a, b in pairwise([*sentences, len(pairs)])]
+    return layout.sentences(0)
+
+
+def tagged_documents(
+    documents: Iterable[ExportDocument],
+    pipelines: BlankPipelines,
+    options: ExportOptions,
+    report: ExportReport,
+    target: str,
+) -> Iterator[tuple[ExportDocument, list[Sentence]]]:
+    """Each document with its sentences as ``tagged_sentences`` gives them, in order; the
+    documents are laid out ``BATCH_DOCUMENTS`` at a time."""
+    for nlp, _split, batch in batches(documents, pipelines, options, report, target):
+        layout = _Layout(batch, nlp, options.scheme)
+        for number, prepared in enumerate(batch):
+            yield prepared.document, layout.sentences(number)
 
 
 def conll_token(text: str, report: ExportReport) -> str:
@@ -478,8 +499,7 @@ def write(
     with ExitStack() as stack:
         files = _SplitFiles(out_dir, stack, report)
         for nlp, split, batch in batches(documents, pipelines, options, report, FORMAT):
-            layout = _Layout(batch, nlp, options.scheme)
-            files[split].write(layout.conll_text(report))
+            files[split].write(_Layout(batch, nlp, options.scheme).conll_text(report))
             report.documents[split] += len(batch)
 
 

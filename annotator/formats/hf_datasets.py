@@ -14,7 +14,7 @@ splits with their ``ClassLabel`` names (also kept in each Parquet file's ``huggi
 metadata, so ``load_dataset("parquet", ...)`` restores them too).
 
 * ``token_classification``: one row per sentence (id ``{article_id}-s{n}``), tokens and tags as in
-  the CoNLL export (``conll.tagged_sentences``: same tokeniser, sentence rule, ``tag_layer``,
+  the CoNLL export (``conll.tagged_documents``: same tokeniser, sentence rule, ``tag_layer``,
   ``scheme``, overlap and alignment rules). ``ner_tags`` is a list of ``ClassLabel`` with names
   ``label_names(labels, scheme)``: ``O``, then ``B-X``, ``I-X`` (and ``E-X``, ``S-X`` for BIOES)
   per label in the order given.
@@ -42,7 +42,7 @@ from typing import Any
 
 from annotator.domain.annotations import AnnotationSet, Mention
 from annotator.domain.errors import AnnotatorError
-from annotator.formats.conll import check_tagging, layer_spans, tagged_sentences
+from annotator.formats.conll import Sentence, check_tagging, layer_spans, tagged_documents
 from annotator.formats.export_types import ExportDocument, ExportOptions, ExportReport, safe_path
 from annotator.formats.spacy_docbin_writer import (
     BlankPipelines,
@@ -197,14 +197,8 @@ def _tag_ids(tags: list[str], index: dict[str, int], report: ExportReport) -> li
 
 
 def _token_rows(
-    nlp: Any,
-    document: ExportDocument,
-    options: ExportOptions,
-    report: ExportReport,
-    names: list[str],
+    document: ExportDocument, sentences: list[Sentence], index: dict[str, int], report: ExportReport
 ) -> list[Row]:
-    index = {name: i for i, name in enumerate(names)}
-    sentences = tagged_sentences(nlp, document, options, report, "token tags")
     return [
         {
             "id": f"{document.article.id}-s{n}",
@@ -402,13 +396,14 @@ def write(
         TOKEN_CONFIG: token_features(resolved.tags),
         SPANS_CONFIG: span_features(resolved.entities),
     }
-    pipelines = BlankPipelines(FORMAT, options.lang, report, sentencizer=True)
+    pipelines = BlankPipelines(FORMAT, options.lang, report)
     out_dir.mkdir(parents=True, exist_ok=True)
     sinks = _Sinks(out_dir, features, report)
+    index = {name: i for i, name in enumerate(resolved.tags)}
     try:
-        for document in documents:
-            nlp = pipelines.for_article(document.article)
-            for row in _token_rows(nlp, document, options, report, resolved.tags):
+        tagged = tagged_documents(documents, pipelines, options, report, "token tags")
+        for document, sentences in tagged:
+            for row in _token_rows(document, sentences, index, report):
                 sinks.add(TOKEN_CONFIG, document.split, row)
             sinks.add(
                 SPANS_CONFIG, document.split, span_row(document, options.layers, resolved, report)

@@ -23,8 +23,12 @@ ever loaded or downloaded.
                     "polarity", "evidence": [[s, e], ...]}]}
 
 Files: ``{split}.spacy``; a split with more than ``options.shard_size`` documents is written as
-``{split}-000.spacy``, ``{split}-001.spacy``... (``spacy train`` accepts the folder). At most one
-shard per split is held in memory.
+``{split}-000.spacy``, ``{split}-001.spacy``... (``spacy train`` accepts the folder). Each file
+holds what ``DocBin(store_user_data=True).to_disk`` would write for its documents (it
+decompresses to the very same bytes), but is built without ``DocBin``: only the tokenizer runs
+(``nlp.make_doc``); a shard keeps per document only its serialised user data and span groups,
+while a background thread builds the token rows chunk by chunk and compresses them as they come
+(zlib releases the GIL, so this overlaps the tokenizer; level ``TOKENS_LEVEL`` for the rows).
 
 The blank pipelines, the optional-import helper and the span alignment here are shared with the
 CoNLL and Hugging Face writers.
@@ -37,6 +41,8 @@ import queue
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -193,6 +199,9 @@ class Aligner:
 
 def without_overlaps(spans: Iterable[TokenSpan]) -> tuple[list[TokenSpan], list[TokenSpan]]:
     """(kept in text order, rejected): greedily longest first, ties broken by the earliest."""
+    spans = list(spans)
+    if all(a.end <= b.start for a, b in pairwise(spans)):  # in order, apart: all kept
+        return spans, []
     kept: list[TokenSpan] = []
     rejected: list[TokenSpan] = []
     taken: set[int] = set()
@@ -399,7 +408,10 @@ def _cache_msgpack_extensions() -> None:
 
 
 #: Raw token rows handed to the compressing thread at a time.
-CHUNK_BYTES = 4 << 20
+CHUNK_BYTES = 2 << 20
+#: The zlib level of the token rows (most of a file): a third of the default level's time,
+#: for files some 6% larger.
+TOKENS_LEVEL = 3
 #: Columns a ``Doc`` made by spaCy's own ``Tokenizer`` (and given entities and span groups
 #: here) can have set; the tokenizer's special cases may set only ORTH and NORM, so the other
 #: ``DocBin`` columns (TAG, POS, DEP, HEAD, LEMMA, MORPH) are zero.
@@ -450,21 +462,41 @@ def _bin_header(length: int) -> bytes:
     return b"\xc6" + length.to_bytes(4, "big")
 
 
-class _Worker:
-    """One background thread running jobs in order. The shards' zlib work runs there: zlib
-    releases the GIL, so compression overlaps the tokenizer instead of following it."""
+class BackgroundJobs:
+    """One background thread running jobs in order, for work that runs mostly without the GIL
+    (zlib, large numpy operations, file writes): it overlaps the tokenizer instead of following
+    it. A job's error is raised again in the exporting thread (``submit``, ``close``)."""
 
-    def __init__(self) -> None:
-        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=4)
+    def __init__(self, name: str = "export-jobs") -> None:
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=3)
         self._error: BaseException | None = None
         self._abandoned = False
-        self._thread = threading.Thread(target=self._run, name="spacy-docbin", daemon=True)
+        #: Chunk buffers the jobs are done with, to be zeroed and filled again.
+        self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def submit(self, job: Callable[[], None]) -> None:
         if self._error is not None:
             raise self._error
         self._jobs.put(job)
+
+    def buffer(self, rows: int, columns: int) -> Any:
+        """Zeroed uint64 rows for a chunk: a recycled buffer when one is free and big enough
+        (zeroing it costs less than the page faults of fresh memory)."""
+        numpy = optional_import("numpy", FORMAT, "spacy")
+        try:
+            buffer = self._free.get_nowait()
+        except queue.Empty:
+            buffer = None
+        if buffer is None or buffer.shape[0] < rows or buffer.shape[1] != columns:
+            return numpy.zeros((rows, columns), dtype="uint64")
+        buffer.fill(0)
+        return buffer
+
+    def recycle(self, buffer: Any) -> None:
+        """``buffer`` is free again (called by a job done with it)."""
+        self._free.put(buffer)
 
     def close(self, *, abandon: bool = False) -> None:
         """Wait for the jobs (or skip the ones left, with ``abandon``); raise the first error."""
@@ -483,17 +515,115 @@ class _Worker:
                     self._error = error
 
 
+class _Chunk:
+    """Documents' token rows waiting to be built into one chunk (in the worker)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        #: (first row, rows of consecutive documents): every column, or the ``read`` ones.
+        self._parts: list[tuple[int, list[Any]]] = []
+        #: Rows whose ENT_IOB is 2 (O) unless in an entity: (first, last + 1).
+        self._outside: list[tuple[int, int]] = []
+        #: Entities: first row, last row + 1, label id, kb id, span id.
+        self._entities: list[tuple[int, int, int, int, int]] = []
+        #: The ``StringStore`` of the rows: (store, first row, last row + 1).
+        self._stores: list[tuple[Any, int, int]] = []
+
+    def add(
+        self, store: Any, rows: Any, entities: list[tuple[int, int, int, int, int]] | None
+    ) -> None:
+        first, last = self.rows, self.rows + len(rows)
+        if self._parts and self._parts[-1][1][-1].shape[1] == rows.shape[1]:
+            self._parts[-1][1].append(rows)
+        else:
+            self._parts.append((first, [rows]))
+        if entities is not None:
+            if self._outside and self._outside[-1][1] == first:
+                self._outside[-1] = (self._outside[-1][0], last)
+            else:
+                self._outside.append((first, last))
+            self._entities += [(first + a, first + b, c, d, e) for a, b, c, d, e in entities]
+        if self._stores and self._stores[-1][0] is store:
+            self._stores[-1] = (store, self._stores[-1][1], last)
+        else:
+            self._stores.append((store, first, last))
+        self.rows = last
+
+    def build(self, buffer: Any, columns: _Columns) -> Any:
+        """The chunk's rows (every column), in the zeroed ``buffer``; ``Doc.set_ents``'s values
+        in the entity columns."""
+        np = optional_import("numpy", FORMAT, "spacy")
+        rows = buffer[: self.rows]
+        for first, parts in self._parts:  # few and large: numpy runs them without the GIL
+            part = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            if part.shape[1] == len(columns.attrs):
+                rows[first : first + len(part)] = part
+            else:
+                for source, column in enumerate(columns.read):
+                    rows[first : first + len(part), column] = part[:, source]
+        for first, last in self._outside:
+            rows[first:last, columns.iob] = 2  # O
+        if self._entities:
+            bounds = np.array([entity[:2] for entity in self._entities], dtype="int64")
+            ids = np.array([entity[2:] for entity in self._entities], dtype="uint64")
+            starts, lengths = bounds[:, 0], bounds[:, 1] - bounds[:, 0]
+            inside = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+            inside += np.arange(len(inside))
+            rows[inside, columns.iob] = 1  # I
+            rows[starts, columns.iob] = 3  # B
+            for source, column in enumerate(columns.entity):
+                rows[inside, column] = np.repeat(ids[:, source], lengths)
+        return rows
+
+    def stores(self) -> dict[Any, list[tuple[int, int]]]:
+        """The rows of each ``StringStore``."""
+        out: dict[Any, list[tuple[int, int]]] = {}
+        for store, first, last in self._stores:
+            out.setdefault(store, []).append((first, last))
+        return out
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Where things are in a ``DocBin``'s token rows (its ``attrs``)."""
+
+    attrs: list[int]
+    #: Rows as ``add_document`` reads them: ORTH, NORM, SENT_START (then SPACY, not a column).
+    read_attrs: list[int]
+    read: list[int]
+    text: list[int]  # ORTH, NORM: the string ids of token texts and norms
+    iob: int
+    entity: list[int]  # ENT_TYPE, ENT_KB_ID, ENT_ID
+
+    @classmethod
+    def of(cls, attrs: list[int]) -> _Columns:
+        ids = optional_import("spacy.attrs", FORMAT, "spacy").IDS
+        column = {name: attrs.index(ids[name]) for name in _SET_BY_TOKENIZER}
+        read = ["ORTH", "NORM", "SENT_START"]
+        return cls(
+            attrs=attrs,
+            read_attrs=[ids[name] for name in [*read, "SPACY"]],
+            read=[column[name] for name in read],
+            text=[column["ORTH"], column["NORM"]],
+            iob=column["ENT_IOB"],
+            entity=[column[name] for name in ("ENT_TYPE", "ENT_KB_ID", "ENT_ID")],
+        )
+
+
 class _Shard:
-    """One ``DocBin`` being written, holding what ``DocBin`` holds except the token rows: those
-    are compressed as they come (in the worker), as one piece of the file's deflate stream.
+    """One ``DocBin`` being written, holding what ``DocBin`` holds except the token rows: the
+    worker builds those chunk by chunk and compresses them as they come, as one piece of the
+    file's deflate stream.
 
     The file is what ``DocBin(store_user_data=True).to_disk`` writes for the same documents, up
-    to how zlib split its output in blocks: it decompresses to the very same msgpack bytes.
+    to how zlib split its output in blocks (and ``TOKENS_LEVEL`` for the token rows): it
+    decompresses to the very same msgpack bytes.
     """
 
-    def __init__(self, attrs: list[int], string_columns: list[int], worker: _Worker) -> None:
-        self.attrs = attrs
-        self._string_columns = string_columns
+    def __init__(self, columns: _Columns, worker: BackgroundJobs) -> None:
+        self.columns = columns
+        self.attrs = columns.attrs
+        self._np = optional_import("numpy", FORMAT, "spacy")
         self._worker = worker
         self.count = 0
         self._lengths: list[int] = []
@@ -503,23 +633,27 @@ class _Shard:
         self._span_groups: list[bytes] = []
         self._user_data: list[bytes] = []
         self.strings: set[str] = set()
-        self._pending: list[Any] = []
-        #: The ``StringStore`` of each document of ``_pending``, for its rows' string ids.
-        self._pending_stores: list[Any] = []
-        self._pending_bytes = 0
+        self._chunk = _Chunk()
         self._token_bytes = 0
         # Touched by the worker only:
-        self._compressor = zlib.compressobj(
-            zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS
-        )
+        self._compressor = zlib.compressobj(TOKENS_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
         self._compressed: list[bytes] = []
         self._adler = zlib.adler32(b"")
         #: The string ids in the rows' ORTH and NORM columns, by their ``StringStore``.
         self._ids: dict[int, tuple[Any, set[int]]] = {}
 
-    def add(self, doc: Any, rows: Any, spaces: bytes, user_data: bytes) -> None:
-        """One document as ``DocBin.add`` takes it: its token rows (the ``attrs`` columns),
-        trailing spaces (one byte per token) and serialised user data. Its strings go to
+    def add(
+        self,
+        doc: Any,
+        rows: Any,
+        spaces: bytes,
+        user_data: bytes,
+        entities: list[tuple[int, int, int, int, int]] | None = None,
+    ) -> None:
+        """One document as ``DocBin.add`` takes it: its token rows, trailing spaces (one byte
+        per token) and serialised user data. ``rows`` has every column, or just the ``read``
+        ones (the others zero) and ``entities`` then gives the entity columns: None without
+        entities, else ``(start, end, label id, kb id, span id)`` per entity. The strings go to
         ``strings``, but for the token texts and norms: the worker takes those from the rows."""
         self.count += 1
         self._lengths.append(len(rows))
@@ -528,31 +662,27 @@ class _Shard:
         self._cats.append(doc.cats)
         self._user_data.append(user_data)
         self._span_groups.append(doc.spans.to_bytes())
-        self._pending.append(rows)
-        self._pending_stores.append(doc.vocab.strings)
-        self._pending_bytes += rows.nbytes
-        if self._pending_bytes >= CHUNK_BYTES:
+        self._chunk.add(doc.vocab.strings, rows, entities)
+        if self._chunk.rows * 8 * len(self.attrs) >= CHUNK_BYTES:
             self._send()
 
     def _send(self) -> None:
-        if self._pending:
-            rows, stores = self._pending, self._pending_stores
-            chunk = b"".join(rows)
-            self._token_bytes += len(chunk)
-            self._pending, self._pending_stores, self._pending_bytes = [], [], 0
-            self._worker.submit(lambda: self._compress(chunk, rows, stores))
+        if self._chunk.rows:
+            chunk, self._chunk = self._chunk, _Chunk()
+            self._token_bytes += chunk.rows * 8 * len(self.attrs)
+            self._worker.submit(lambda: self._compress(chunk))
 
-    def _compress(self, chunk: bytes, rows: list[Any], stores: list[Any]) -> None:
-        self._compressed.append(self._compressor.compress(chunk))
-        self._adler = zlib.adler32(chunk, self._adler)
-        numpy = optional_import("numpy", FORMAT, "spacy")
-        by_store: dict[int, list[Any]] = {}
-        for store, doc_rows in zip(stores, rows, strict=True):
-            by_store.setdefault(id(store), []).append(doc_rows[:, self._string_columns])
-            if id(store) not in self._ids:
-                self._ids[id(store)] = (store, set())
-        for key, columns in by_store.items():
-            self._ids[key][1].update(numpy.unique(numpy.concatenate(columns)).tolist())
+    def _compress(self, chunk: _Chunk) -> None:
+        buffer = self._worker.buffer(chunk.rows, len(self.attrs))
+        rows = chunk.build(buffer, self.columns)
+        self._compressed.append(self._compressor.compress(rows))
+        self._adler = zlib.adler32(rows, self._adler)
+        np = self._np
+        for store, parts in chunk.stores().items():
+            known = self._ids.setdefault(id(store), (store, set()))[1]
+            columns = np.concatenate([rows[first:last, self.columns.text] for first, last in parts])
+            known.update(np.unique(columns).tolist())
+        self._worker.recycle(buffer)
 
     def finish(self, path: Path) -> None:
         """Write the file (in the worker, after the shard's last rows); the shard is done."""
@@ -564,26 +694,49 @@ class _Shard:
             self.strings.update(store[string_id] for string_id in ids)
         srsly = optional_import("srsly", FORMAT, "spacy")
         numpy = optional_import("numpy", FORMAT, "spacy")
-        dumps = srsly.msgpack_dumps
+        pack = srsly.msgpack.Packer(use_bin_type=True)  # as srsly.msgpack_dumps, piece by piece
         # DocBin.to_bytes: zlib(msgpack({version, attrs, tokens, spaces, lengths, strings,
         # cats, flags, span_groups, user_data})), the map written key by key.
-        head = [b"\x8a", dumps("version"), dumps("0.1"), dumps("attrs"), dumps(self.attrs)]
-        head += [dumps("tokens"), _bin_header(self._token_bytes)]
+        head = [b"\x8a", pack.pack("version"), pack.pack("0.1"), pack.pack("attrs")]
+        head += [pack.pack(self.attrs), pack.pack("tokens"), _bin_header(self._token_bytes)]
+        prefix = b"".join(head)
         lengths = numpy.asarray(self._lengths, dtype="int32").tobytes("C")
-        tail = [dumps("spaces"), dumps(b"".join(self._spaces)), dumps("lengths"), dumps(lengths)]
-        tail += [dumps("strings"), dumps(sorted(self.strings)), dumps("cats"), dumps(self._cats)]
-        tail += [dumps("flags"), dumps(self._flags), dumps("span_groups")]
-        tail += [dumps(self._span_groups), dumps("user_data"), dumps(self._user_data)]
-        prefix, suffix = b"".join(head), b"".join(tail)
-        adler = adler32_combine(zlib.adler32(prefix), self._adler, self._token_bytes)
-        adler = adler32_combine(adler, zlib.adler32(suffix), len(suffix))
+
+        def tail() -> Iterator[bytes]:
+            yield from (pack.pack("spaces"), pack.pack(b"".join(self._spaces)))
+            yield from (pack.pack("lengths"), pack.pack(lengths), pack.pack("strings"))
+            yield from (pack.pack(sorted(self.strings)), pack.pack("cats"), pack.pack(self._cats))
+            yield from (pack.pack("flags"), pack.pack(self._flags))
+            for key, items in (("span_groups", self._span_groups), ("user_data", self._user_data)):
+                yield pack.pack(key) + pack.pack_array_header(len(items))
+                yield from map(pack.pack, items)
+
         with path.open("wb") as out:
             out.write(b"\x78\x9c")  # zlib header: deflate, 32 KiB window, default level
             out.write(_deflate(prefix, last=False))
             out.writelines(self._compressed)
             out.write(self._compressor.flush(zlib.Z_SYNC_FLUSH))
-            out.write(_deflate(suffix, last=True))
+            compressor = zlib.compressobj(
+                zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS
+            )
+            adler = adler32_combine(zlib.adler32(prefix), self._adler, self._token_bytes)
+            for block in _blocks(tail()):  # a block at a time: never the whole tail in memory
+                out.write(compressor.compress(block))
+                adler = adler32_combine(adler, zlib.adler32(block), len(block))
+            out.write(compressor.flush(zlib.Z_FINISH))
             out.write(adler.to_bytes(4, "big"))
+
+
+def _blocks(pieces: Iterable[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    """``pieces`` joined into blocks of about ``size`` bytes (few zlib calls, little memory)."""
+    block = bytearray()
+    for piece in pieces:
+        block += piece
+        if len(block) >= size:
+            yield bytes(block)
+            block.clear()
+    if block:
+        yield bytes(block)
 
 
 class _Shards:
@@ -591,24 +744,19 @@ class _Shards:
 
     def __init__(self, out_dir: Path, shard_size: int, report: ExportReport) -> None:
         tokens = optional_import("spacy.tokens", FORMAT, "spacy")
-        self._np = optional_import("numpy", FORMAT, "spacy")
         ids = optional_import("spacy.attrs", FORMAT, "spacy").IDS
         _cache_msgpack_extensions()
         self._dumps = optional_import("srsly", FORMAT, "spacy").msgpack_dumps
-        self._attrs: list[int] = tokens.DocBin(store_user_data=True).attrs
+        self._columns = _Columns.of(tokens.DocBin(store_user_data=True).attrs)
         self._spacy_attr = ids["SPACY"]
-        column = {name: self._attrs.index(ids[name]) for name in _SET_BY_TOKENIZER}
-        self._text_columns = [column["ORTH"], column["NORM"]]
-        self._read = [column["ORTH"], column["NORM"], column["SENT_START"]]
-        self._read_attrs = [ids["ORTH"], ids["NORM"], ids["SENT_START"], ids["SPACY"]]
-        self._entity_columns = [column[n] for n in ("ENT_TYPE", "ENT_KB_ID", "ENT_ID")]
-        self._iob = column["ENT_IOB"]
+        #: ``StringStore.add`` of the entity labels and ids, per store (by its id()).
+        self._string_ids: dict[int, dict[str, int]] = {}
         self._out_dir = out_dir
         self._size = max(1, shard_size)
         self._report = report
         self._open: dict[str, _Shard] = {}
         self._written: dict[str, int] = {}
-        self._worker = _Worker()
+        self._worker = BackgroundJobs("spacy-docbin")
 
     def _shard(self, split: str) -> _Shard:
         current = self._open.get(split)
@@ -616,13 +764,14 @@ class _Shards:
             self._flush(split, current, f"{split}-{self._written.get(split, 0):03d}.spacy")
             current = None
         if current is None:
-            current = self._open[split] = _Shard(self._attrs, self._text_columns, self._worker)
+            current = self._open[split] = _Shard(self._columns, self._worker)
         return current
 
     def add(self, split: str, doc: Any) -> None:
         """Add any ``Doc``, as ``DocBin.add`` does."""
         shard = self._shard(split)
-        rows = doc.to_array(self._attrs).reshape((len(doc), len(self._attrs)))
+        attrs = self._columns.attrs
+        rows = doc.to_array(attrs).reshape((len(doc), len(attrs)))
         texts: set[str] = set()
         for token in doc:
             texts.update(
@@ -663,45 +812,36 @@ class _Shards:
         ``DocBin`` columns only ``_SET_BY_TOKENIZER`` can be set. ``doc.ents`` is not set: its
         token columns (ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID) are filled as ``Doc.set_ents``
         fills them, and the strings are taken from the spans, not token by token."""
-        np = self._np
         shard = self._shard(split)
         doc = nlp.make_doc(document.article.text)
         aligner = Aligner(doc, options.align, report)
         entities, grouped = _annotate(aligner, document, options, report)
         user_data = self._dumps({USER_DATA_KEY: links(document, options.layers)})
-        read = doc.to_array(self._read_attrs).reshape((len(doc), len(self._read_attrs)))
-        rows = np.zeros((len(doc), len(self._attrs)), dtype="uint64")
-        for source, column in enumerate(self._read):
-            rows[:, column] = read[:, source]
+        attrs = self._columns.read_attrs
+        read = doc.to_array(attrs).reshape((len(doc), len(attrs)))
         texts = {""}  # the tag, lemma, morph and dep of every token
-        if entities is not None:
-            self._fill_entities(rows, entities, doc.vocab.strings)
         for span in grouped:  # the span groups' strings
             texts.update((span.label, span.kb_id, span.item_id))
         shard.strings |= texts
-        shard.add(doc, rows, read[:, 3].astype(bool).tobytes(), user_data)
+        spaces = read[:, 3].astype(bool).tobytes()
+        ids = None if entities is None else self._entity_ids(entities, doc.vocab.strings)
+        shard.add(doc, read[:, :3], spaces, user_data, ids)
 
-    def _fill_entities(self, rows: Any, entities: list[TokenSpan], strings: Any) -> None:
-        """The columns ``doc.ents = entities`` sets: ENT_IOB 2 (O) but 3 (B) and 1 (I) in an
-        entity, ENT_TYPE, ENT_KB_ID and ENT_ID the ids of its label, kb id and span id."""
-        np = self._np
-        rows[:, self._iob] = 2
-        if not entities:
-            return
-        starts = np.array([span.start for span in entities])
-        lengths = np.array([span.end - span.start for span in entities])
-        tokens = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(
-            int(lengths.sum())
-        )
-        rows[tokens, self._iob] = 1
-        rows[starts, self._iob] = 3
-        values = [
-            [strings.add(span.label), strings.add(span.kb_id), strings.add(span.item_id)]
-            for span in entities
-        ]
-        rows[tokens[:, None], self._entity_columns] = np.repeat(
-            np.array(values, dtype="uint64"), lengths, axis=0
-        )
+    def _entity_ids(
+        self, entities: list[TokenSpan], strings: Any
+    ) -> list[tuple[int, int, int, int, int]]:
+        """(start, end, label id, kb id, span id) of each entity, as ``Span`` gets the ids."""
+        known = self._string_ids.setdefault(id(strings), {})
+        out = []
+        for span in entities:
+            ids = []
+            for value in (span.label, span.kb_id, span.item_id):
+                found = known.get(value)
+                if found is None:
+                    found = known[value] = strings.add(value)
+                ids.append(found)
+            out.append((span.start, span.end, ids[0], ids[1], ids[2]))
+        return out
 
     def close(self) -> None:
         for split, current in list(self._open.items()):

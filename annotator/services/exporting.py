@@ -305,6 +305,13 @@ def export_dataset(
     assignment = assign_splits(
         summaries, request.splits, split_by=request.split_by, seed=request.seed
     )
+    # The article ids of each split in project order: all the export keeps of the summaries.
+    members: dict[str, list[str]] = {split: [] for split, _share in request.splits}
+    for summary in summaries:
+        split = assignment.get(summary.id)
+        if split in members:
+            members[split].append(summary.id)
+    del summaries, assignment
     report = WriterReport(format=request.fmt, out=out)
     skipped: Counter[str] = Counter()
 
@@ -313,9 +320,9 @@ def export_dataset(
         # annotator names once): a few queries per batch instead of a dozen per article.
         names = {a.id: a.name for a in project.annotators.list()}
         for split, _share in request.splits:
-            members = [s.id for s in summaries if assignment.get(s.id) == split]
-            for start in range(0, len(members), LOAD_BATCH):
-                batch = members[start : start + LOAD_BATCH]
+            ids = members[split]
+            for start in range(0, len(ids), LOAD_BATCH):
+                batch = ids[start : start + LOAD_BATCH]
                 infos = project.sets.infos_for_articles(batch)
                 chosen = {
                     article_id: _choose_sets(

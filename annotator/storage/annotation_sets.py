@@ -377,9 +377,10 @@ class AnnotationSetRepository:
         For exports: one query per table for every ``BULK_BATCH`` sets instead of ten queries
         per set (none for the sets' own rows when ``infos`` has them already), and no pydantic
         validation: every item and set is built from the project's own rows as
-        ``_trusted_mention`` builds mentions, as the tables' CHECK and FOREIGN KEY constraints
-        hold what validation would check. Only one batch is held at a time. An unknown id
-        raises ``NotFoundError``.
+        ``_trusted_mention`` builds mentions, the tables' CHECK and FOREIGN KEY constraints
+        holding what validation checks; only an item id used in two layers, which ``load``
+        refuses, is not looked for. Only one batch is held at a time. An unknown id raises
+        ``NotFoundError``.
         """
         for chunk in _chunks(set_ids):
             with paused_gc():
