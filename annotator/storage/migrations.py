@@ -193,6 +193,39 @@ def _initial(db: Database) -> None:
     db.execute("PRAGMA user_version = 1")
 
 
+_REVIEW_AND_SUGGESTIONS = """
+CREATE TABLE assignments (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    annotator_id TEXT NOT NULL REFERENCES annotators(id) ON DELETE CASCADE,
+    assigned_at TEXT NOT NULL,
+    assigned_by TEXT,
+    PRIMARY KEY (article_id, annotator_id)
+) STRICT;
+CREATE INDEX assignments_annotator ON assignments(annotator_id);
+
+CREATE TABLE suggestion_decisions (
+    id TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    annotator_id TEXT REFERENCES annotators(id) ON DELETE CASCADE,
+    layer TEXT NOT NULL,
+    key TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+    source TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    UNIQUE (article_id, annotator_id, layer, key)
+) STRICT;
+CREATE INDEX suggestion_decisions_article ON suggestion_decisions(article_id);
+"""
+
+
+@migrations(name="0002_assignments_and_suggestions")
+def _assignments_and_suggestions(db: Database) -> None:
+    """Who annotates which article (review), and remembered suggestion decisions."""
+    for statement in _split(_REVIEW_AND_SUGGESTIONS):
+        db.execute(statement)
+    db.execute("PRAGMA user_version = 2")
+
+
 def _split(script: str) -> list[str]:
     """Split a DDL script into statements (sqlite3's executescript would commit)."""
     import sqlite3
@@ -210,4 +243,4 @@ def _split(script: str) -> list[str]:
 
 
 #: The file format this version writes; files with a higher ``user_version`` are refused.
-FILE_FORMAT_VERSION = 1
+FILE_FORMAT_VERSION = 2
