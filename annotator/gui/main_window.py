@@ -251,7 +251,16 @@ class QtMainWindow(QMainWindow):
         bar = self.menuBar()
         self._menus = {
             name: bar.addMenu(name)
-            for name in ("&File", "&Edit", "&Label", "A&rticle", "&View", "&Help")
+            for name in (
+                "&File",
+                "&Edit",
+                "&Label",
+                "A&rticle",
+                "&Review",
+                "&Project",
+                "&View",
+                "&Help",
+            )
         }
         self.actions_by_name: dict[str, QAction] = {}
         self._action("&File", "&Import…", self.show_import, "Ctrl+I")
@@ -310,6 +319,12 @@ class QtMainWindow(QMainWindow):
         self._menus["&View"].addSeparator()
         self._menus["&View"].addAction(self.article_dock.toggleViewAction())
         self._menus["&View"].addAction(self.label_dock.toggleViewAction())
+
+        # Each feature module adds its actions below, one call each.
+        # -- project setup: wizard, labels, guidelines, overview (#10) --
+        # -- review: assignments, reviewer mode, agreement (#6) --
+        # -- suggestions (#7) --
+        # -- safety: backups, read-only, refresh (#8) --
 
         self._action("&Help", "&Keyboard shortcuts", self.show_shortcuts, "F1", "?")
         self._action("&Help", "&About Annotator", self.show_about)
