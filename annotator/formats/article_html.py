@@ -6,8 +6,10 @@ Paragraphs become lines; navigation, share buttons, scripts and footers are left
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from annotator.domain.article import Article
 from annotator.formats.article_text import decode
@@ -15,6 +17,46 @@ from annotator.formats.errors import FormatError
 
 #: A page shorter than this after extraction is not an article (a menu, a cookie wall).
 MIN_ARTICLE_CHARS = 200
+
+
+#: An entity declaration (a DTD internal subset): XML's, never an HTML page's; the billion
+#: laughs and external-entity attacks need one.
+_ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _parse(path: Path, html: str) -> Any:
+    """The page as an lxml tree, parsed with entities, network and huge trees all off.
+
+    lxml's HTML parser expands no entity declarations and fetches nothing; the parser is
+    built here, not left to trafilatura's defaults, so that stays true whatever it changes.
+    Pages declaring entities are refused outright: no real page does.
+    """
+    from lxml import etree  # type: ignore[import-untyped]  # no stubs; HTML parsing only
+    from lxml import html as lxml_html
+
+    if _ENTITY_DECLARATION.search(html):
+        raise FormatError(
+            path,
+            "the page declares XML entities (<!ENTITY ...>); web pages never do, and they are "
+            "not expanded: refused",
+        )
+    parser = lxml_html.HTMLParser(
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+        default_doctype=False,
+        encoding="utf-8",
+    )
+    # A declared encoding is wrong by now (the text is decoded): drop the declaration.
+    body = _XML_DECLARATION.sub("", html, count=1).encode("utf-8", "surrogatepass")
+    try:
+        tree = lxml_html.fromstring(body, parser=parser)
+    except (etree.ParserError, ValueError) as error:
+        raise FormatError(path, f"not an HTML page ({error})") from None
+    return tree
 
 
 def read_html(path: Path, data: bytes | None = None) -> Article:
@@ -40,7 +82,7 @@ def read_html(path: Path, data: bytes | None = None) -> Article:
         else raw.decode("utf-8", "replace")
     )
     document = trafilatura.bare_extraction(
-        html,
+        _parse(path, html),
         with_metadata=True,
         include_comments=False,
         include_tables=False,

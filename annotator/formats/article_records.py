@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from annotator.domain.article import Article
 from annotator.domain.errors import explain
 from annotator.formats.errors import FormatError
-from annotator.formats.lines import iter_lines
+from annotator.formats.lines import MAX_META_DEPTH, iter_lines, too_deep
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,20 @@ def article_from_record(
         raise ValueError(f"the text field must be a string, not {type(text).__name__}")
     if not text.strip():
         raise ValueError("the text field is empty")
+    if "\x00" in text:
+        raise ValueError(
+            f"the text field contains a NUL character (U+0000) at offset {text.index(chr(0))}"
+        )
     metadata: dict[str, Any] = {}
     for name in _META_FIELDS:
         value = _scalar(pick(getattr(mapping, name)))
         if value is not None:
             metadata[name] = value
     metadata["meta"] = {k: v for k, v in record.items() if k not in used}
+    if too_deep(metadata["meta"], MAX_META_DEPTH):
+        raise ValueError(
+            f"a metadata field nests lists or objects deeper than {MAX_META_DEPTH} levels"
+        )
     try:
         return Article.create(text, **metadata)
     except ValidationError as error:

@@ -16,13 +16,43 @@ _SENTENCE_END = re.compile(r"[.!?:;,\"”’)]$")
 
 
 def decode(path: Path, data: bytes) -> str:
-    """UTF-8 (a BOM is dropped); anything else is refused with the offending byte's offset."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
+    """UTF-8 (a BOM is dropped), or UTF-16 with a BOM; anything else is refused with the offset.
+
+    A NUL byte is refused too: text files hold none, binary files and UTF-16 without a
+    byte-order mark do, and SQLite's text functions would stop at it.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not data.startswith(b"\xff\xfe\x00\x00"):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise FormatError(
+                path, f"not valid UTF-16 text (bad bytes at offset {error.start}); save it as UTF-8"
+            ) from None
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            hint = (
+                " (UTF-32?)" if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) else ""
+            )
+            raise FormatError(
+                path,
+                f"not UTF-8 text{hint} (invalid byte at offset {error.start}); save it as UTF-8",
+            ) from None
+    check_no_nul(path, text)
+    return text
+
+
+def check_no_nul(path: Path, text: str, *, line: int | None = None, what: str = "the text") -> None:
+    """Refuse a text holding U+0000: a binary file, or UTF-16 read as UTF-8."""
+    position = text.find("\x00")
+    if position >= 0:
         raise FormatError(
-            path, f"not UTF-8 text (invalid byte at offset {error.start}); save it as UTF-8"
-        ) from None
+            path,
+            f"{what} contains a NUL character at offset {position}: a binary file, or UTF-16 "
+            "text without a byte-order mark? Save it as UTF-8",
+            line=line,
+        )
 
 
 def split_title(text: str) -> tuple[str, str]:

@@ -20,14 +20,16 @@ _LINES = re.compile(
 def trim(text: str) -> tuple[str, list[str]]:
     """Drop boilerplate lines (and blank lines) from the start and end; return what went."""
     lines = text.split("\n")
-    trimmed: list[str] = []
-    while lines and (not lines[0].strip() or _LINES.match(lines[0].strip())):
-        line = lines.pop(0)
-        if line.strip():
-            trimmed.append(line.strip())
-    tail: list[str] = []
-    while lines and (not lines[-1].strip() or _LINES.match(lines[-1].strip())):
-        line = lines.pop()
-        if line.strip():
-            tail.append(line.strip())
-    return "\n".join(lines), trimmed + tail[::-1]
+
+    def furniture(line: str) -> bool:
+        stripped = line.strip()
+        return not stripped or _LINES.match(stripped) is not None
+
+    # Indices, not pop(0): a file of a million blank lines must not take quadratic time.
+    start, end = 0, len(lines)
+    while start < end and furniture(lines[start]):
+        start += 1
+    while end > start and furniture(lines[end - 1]):
+        end -= 1
+    trimmed = [line.strip() for line in lines[:start] + lines[end:] if line.strip()]
+    return "\n".join(lines[start:end]), trimmed

@@ -176,6 +176,10 @@ class _Reader:
                     number,
                     f"{ann_id}: offsets {offsets!r} are not 'START END' pairs separated by ';'",
                 )
+            if any(len(n) > 18 for n in numbers):
+                raise self.fail(
+                    number, f"{ann_id}: offsets {offsets[:60]!r} are far beyond any text's length"
+                )
             start, end = int(numbers[0]), int(numbers[1])
             if start >= end:
                 raise self.fail(number, f"{ann_id}: fragment [{start}, {end}) is empty")

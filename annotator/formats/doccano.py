@@ -117,8 +117,9 @@ def _document(path: Path, number: int, record: dict[str, Any]) -> ForeignDocumen
     if "relations" in record:
         _read_relations(line, record["relations"], document)
     for key in ("cats", "category"):
-        if key in record:
-            document.choices.setdefault("category", []).extend(_categories(line, key, record[key]))
+        # doccano writes "cats": [] when nothing was chosen: that is no answer, not a question.
+        if key in record and (values := _categories(line, key, record[key])):
+            document.choices.setdefault("category", []).extend(values)
     return document
 
 

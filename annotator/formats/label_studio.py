@@ -208,7 +208,7 @@ def _read_results(
             raise FormatError(path, f"{where}, result #{position}: expected a JSON object")
     # Regions first, so relations and per-region answers can find them in any order.
     for position, result in enumerate(results, start=1):
-        if result.get("type") in _SPAN_TYPES:
+        if _type(result) in _SPAN_TYPES:
             _read_region(
                 path, f"{where}, result {_result_id(result, position)}", result, index, document
             )
@@ -216,7 +216,7 @@ def _read_results(
     for span in document.spans:
         regions.setdefault(span.id or "", []).append(span)
     for position, result in enumerate(results, start=1):
-        kind = result.get("type")
+        kind = _type(result)
         at = f"{where}, result {_result_id(result, position)}"
         if kind in _SPAN_TYPES:
             continue
@@ -225,7 +225,13 @@ def _read_results(
         elif kind in _REGION_EXTRAS:
             _read_answer(path, at, result, regions, document)
         else:
-            document.warnings.append(f"{at}: result type {kind!r} is not imported")
+            document.warnings.append(f"{at}: result type {result.get('type')!r} is not imported")
+
+
+def _type(result: dict[str, Any]) -> str | None:
+    """The result's ``type`` when it is a string (a list or object is no type we know)."""
+    kind = result.get("type")
+    return kind if isinstance(kind, str) else None
 
 
 def _result_id(result: dict[str, Any], position: int) -> str:
@@ -389,7 +395,10 @@ def _read_answer(
     elif key == "choices":
         document.choices.setdefault(name, []).extend(answers)
     else:
-        document.metadata.setdefault("notes", []).extend(answers)
+        # A data field named "notes" may already hold something else: keep it, add after it.
+        notes = document.metadata.get("notes")
+        kept = notes if isinstance(notes, list) else [] if notes is None else [notes]
+        document.metadata["notes"] = [*kept, *answers]
 
 
 def _skipped_warnings(skipped: _Skipped) -> list[str]:

@@ -12,6 +12,26 @@ from annotator.formats.errors import FormatError
 
 #: No record of ours comes near this; a longer "line" is a damaged or wrong file.
 MAX_LINE_BYTES = 64 * 1024 * 1024
+#: Metadata kept with an article may nest this deep (JSON readers accept 1024 levels, but the
+#: project stores metadata as JSON, which cannot be written deeper than ~250).
+MAX_META_DEPTH = 64
+
+
+def too_deep(value: Any, limit: int = MAX_META_DEPTH) -> bool:
+    """Whether lists/objects in ``value`` nest more than ``limit`` levels (checked iteratively)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def iter_lines(

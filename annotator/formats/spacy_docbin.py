@@ -17,6 +17,7 @@ is left empty; ``metadata["index"]`` is the document's position in the file (fro
 
 from __future__ import annotations
 
+import gc
 import zlib
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,11 @@ from annotator.formats.errors import FormatError
 from annotator.formats.interchange import ForeignDocument, ForeignSpan
 
 INSTALL_HINT = "reading .spacy files needs spaCy: pip install 'annotator[spacy]'"
+
+
+#: A DocBin is zlib-compressed msgpack; real ones expand 3-10x. More looks like a bomb.
+MAX_RATIO = 200
+MAX_UNPACKED_BYTES = 2 * 1024**3
 
 
 def read(path: Path, *, lang: str = "xx") -> list[ForeignDocument]:
@@ -40,17 +46,57 @@ def read(path: Path, *, lang: str = "xx") -> list[ForeignDocument]:
         raise FormatError(path, f"cannot read the file ({error.strerror})") from None
     if not raw:
         raise FormatError(path, "the file is empty; expected a spaCy DocBin (.spacy)")
+    _check_unpacked_size(path, raw)
     try:
         nlp = spacy.blank(lang)
     except ImportError as error:  # an unknown code, or a language needing extra packages
         raise FormatError(path, f"spaCy cannot make a blank {lang!r} pipeline ({error})") from None
+    # srsly turns the garbage collector off while it unpacks and does not turn it back on when
+    # unpacking fails: restore it whatever happens.
+    collecting = gc.isenabled()
     try:
         docs = list(DocBin().from_bytes(raw).get_docs(nlp.vocab))
-    except (ValueError, KeyError, TypeError, IndexError, zlib.error) as error:
+        if not docs:
+            raise FormatError(path, "the DocBin holds no documents")
+        return [_document(path, number, doc) for number, doc in enumerate(docs, start=1)]
+    except FormatError:
+        raise
+    except (RecursionError, MemoryError):
+        raise FormatError(path, "not a spaCy DocBin (.spacy) file (nested too deeply)") from None
+    except Exception as error:  # spaCy and msgpack raise anything on garbage
+        detail = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise FormatError(path, f"not a spaCy DocBin (.spacy) file ({detail})") from None
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _check_unpacked_size(path: Path, raw: bytes) -> None:
+    """Refuse a file that decompresses to far more than a DocBin would, before spaCy does."""
+    limit = min(MAX_UNPACKED_BYTES, max(len(raw) * MAX_RATIO, 1 << 20))
+    inflater = zlib.decompressobj()
+    size = 0
+    data = raw
+    try:
+        while data:
+            size += len(inflater.decompress(data, 1 << 20))
+            if size > limit:
+                raise FormatError(
+                    path,
+                    f"the data expands to more than {limit // 1024**2 or 1} MB "
+                    f"({len(raw)} bytes packed; a compression bomb?)",
+                )
+            data = inflater.unconsumed_tail
+    except zlib.error as error:
         raise FormatError(path, f"not a spaCy DocBin (.spacy) file ({error})") from None
-    if not docs:
-        raise FormatError(path, "the DocBin holds no documents")
-    return [_document(path, number, doc) for number, doc in enumerate(docs, start=1)]
+    if not inflater.eof:
+        raise FormatError(path, "not a spaCy DocBin (.spacy) file (the data is cut short)")
+    if inflater.unused_data:
+        raise FormatError(
+            path,
+            f"{len(inflater.unused_data)} bytes after the end of the DocBin data; "
+            "not a .spacy file, or two files joined",
+        )
 
 
 def _span(span: Any, span_id: str, group: str | None = None) -> ForeignSpan:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 from annotator.domain.annotations import (
     AnnotationSet,
     DocumentLabel,
@@ -29,11 +31,13 @@ from annotator.domain.annotations import (
     Stance,
 )
 from annotator.domain.article import Article
+from annotator.domain.errors import explain
 from annotator.domain.offsets import normalize_with_map
 from annotator.domain.schema import LABEL_PATTERN, EntityType, Schema, Topic
 from annotator.domain.text import looks_like_direct_quote
 from annotator.formats.errors import FormatError
 from annotator.formats.interchange import ForeignDocument, ForeignRelation, ForeignSpan
+from annotator.formats.lines import MAX_META_DEPTH, too_deep
 
 QUOTE_LABELS = {"quote", "quotation"}
 CUE_LABELS = {"cue", "speech_cue", "cue_verb"}
@@ -74,6 +78,28 @@ def convert(
     article: Article | None = None,
 ) -> Converted:
     """Our article (or ``article``, if the same text is already in the project) and set."""
+    if "\x00" in document.text:
+        raise _fail(
+            document,
+            f"the text contains a NUL character (U+0000) at offset {document.text.index(chr(0))}",
+        )
+    if too_deep(document.metadata, MAX_META_DEPTH):
+        raise _fail(
+            document, f"a metadata field nests lists or objects deeper than {MAX_META_DEPTH} levels"
+        )
+    try:
+        return _convert(document, schema, annotator_id, policy, article)
+    except ValidationError as error:  # a value the file gives that our models refuse
+        raise _fail(document, explain(error)) from None
+
+
+def _convert(
+    document: ForeignDocument,
+    schema: Schema,
+    annotator_id: str,
+    policy: LabelPolicy,
+    article: Article | None,
+) -> Converted:
     text, mapping = normalize_with_map(document.text)
     if article is None:
         metadata = {k: v for k, v in document.metadata.items() if isinstance(v, str)}
@@ -348,6 +374,8 @@ class _Builder:
     def choices(self, choices: dict[str, list[str]]) -> list[DocumentLabel]:
         labels = []
         for question, values in choices.items():
+            if not values:
+                continue  # an empty answer list is no answer
             name = self._label(question)
             if self.schema.question(name) is None:
                 raise _fail(

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import IO
 
 import orjson
+from pydantic import ValidationError
 
 from annotator.domain.annotations import AnnotationSet, Annotator
 from annotator.domain.article import Article
-from annotator.domain.errors import AnnotatorError, InvalidDataError
+from annotator.domain.errors import AnnotatorError, InvalidDataError, NotFoundError, explain
 from annotator.domain.offsets import normalize_text, text_sha256
 from annotator.domain.schema import merge_schemas
 from annotator.formats import (
@@ -273,7 +274,10 @@ def _import_one(
     except (AnnotatorError, OSError) as error:
         report.reset()
         if isinstance(error, AnnotatorError):
-            report.error = str(error)
+            message = str(error)
+            # Errors from the project (a clash with what it holds) do not know the file.
+            named = str(path.with_suffix("")) in message or str(report.path) in message
+            report.error = message if named else f"{path}: {message}"
         else:
             report.error = f"{path}: {error.strerror or error}"
 
@@ -286,23 +290,62 @@ def _import_zip(
     progress: Progress | None,
     cancelled: Callable[[], bool] | None,
 ) -> None:
-    with tempfile.TemporaryDirectory(prefix="annotator-zip-") as folder:
-        try:
-            extract_zip(path, Path(folder))
-            members = collect_files([Path(folder)], options.fmt)
-        except AnnotatorError as error:
-            report.files.append(FileReport(path, "zip", error=str(error)))
+    try:
+        with tempfile.TemporaryDirectory(prefix="annotator-zip-") as folder:
+            _import_members(project, path, Path(folder), options, report, progress, cancelled)
+    except OSError as error:  # the temporary folder itself (a full disk)
+        report.files.append(
+            FileReport(path, "zip", error=f"{path}: cannot unpack ({error.strerror or error})")
+        )
+
+
+def _import_members(
+    project: Project,
+    path: Path,
+    folder: Path,
+    options: ImportOptions,
+    report: ImportReport,
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+) -> None:
+    try:
+        extract_zip(path, folder)
+        members = collect_files([folder], options.fmt)
+    except AnnotatorError as error:
+        report.files.append(FileReport(path, "zip", error=str(error)))
+        return
+    if not members:
+        found = sum(1 for p in folder.rglob("*") if p.is_file())
+        report.files.append(
+            FileReport(
+                path,
+                "zip",
+                error=f"{path}: no file in the archive can be imported ({found} files, none of "
+                f"them {', '.join(sorted(set(_SUFFIXES) - {'.zip'}))})",
+            )
+        )
+        return
+    for member, kind in members:
+        shown = path / member.relative_to(folder)
+        if kind == "zip":
+            # Unpacking archives inside archives is how zip bombs multiply: refuse, clearly.
+            report.files.append(
+                FileReport(
+                    shown,
+                    kind,
+                    error=f"{shown}: an archive inside an archive is not imported; unpack it "
+                    "and import its files",
+                )
+            )
+            continue
+        file_report = FileReport(shown, kind)
+        report.files.append(file_report)
+        _import_one(project, member, kind, options, file_report, progress, cancelled)
+        if file_report.error is not None:
+            file_report.error = file_report.error.replace(str(member), str(shown))
+        if file_report.error == "cancelled":
+            report.cancelled = True
             return
-        for member, kind in members:
-            shown = path / member.relative_to(folder)
-            file_report = FileReport(shown, kind)
-            report.files.append(file_report)
-            _import_one(project, member, kind, options, file_report, progress, cancelled)
-            if file_report.error is not None:
-                file_report.error = file_report.error.replace(str(member), str(shown))
-            if file_report.error == "cancelled":
-                report.cancelled = True
-                return
 
 
 # -- articles -------------------------------------------------------------------------------------
@@ -334,13 +377,20 @@ def _article_reader(
 
 
 def _trimmed(path: Path, article: Article, report: FileReport) -> Article:
-    raw = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
-    text, trimmed = boilerplate.trim(raw)
+    raw = article_text.decode(path, path.read_bytes())
+    text, trimmed = boilerplate.trim(raw.replace("\r\n", "\n").replace("\r", "\n"))
     report.trimmed = trimmed
     if not trimmed:
         return article
     title, body = article_text.split_title(text)
-    return Article.create(body, title=title, external_id=article.external_id, meta=article.meta)
+    if not body.strip():
+        raise FormatError(
+            path, f"nothing is left once the site boilerplate ({len(trimmed)} lines) is removed"
+        )
+    try:
+        return Article.create(body, title=title, external_id=article.external_id, meta=article.meta)
+    except ValidationError as error:
+        raise FormatError(path, explain(error)) from None
 
 
 def _store_articles(
@@ -450,6 +500,22 @@ def _store_set(
             line=line,
         )
     try:
+        same_id = project.sets.info(annotation_set.id)
+    except NotFoundError:
+        same_id = None
+    if same_id is not None and (same_id.article_id, same_id.annotator_id, same_id.kind) != (
+        article_id,
+        annotator_id,
+        annotation_set.kind,
+    ):
+        # Replacing it would move another article's (or person's) labels here.
+        raise FormatError(
+            path,
+            f"set {annotation_set.id}: the project already has a set with this id on article "
+            f"{same_id.article_id}; the file reuses an id",
+            line=line,
+        )
+    try:
         project.sets.replace(mapped, actor=actor)
     except InvalidDataError as error:
         raise FormatError(path, str(error), line=line) from None
@@ -484,7 +550,7 @@ def _import_documents(
     schema = project.schema
     for document in documents:
         name = options.annotator or document.annotator or Path(document.source).stem
-        annotator = project.annotators.get_or_create(name)
+        annotator = _annotator_named(project, document, name)
         existing = project.articles.find_by_sha256(text_sha256(normalize_text(document.text)))
         article = project.articles.get(existing) if existing else None
         converted = convert(
@@ -506,6 +572,22 @@ def _import_documents(
             report.duplicates.append(_label(article))
         _store_converted(project, document, converted.annotation_set, report, options.actor)
         tick(1)
+
+
+def _annotator_named(project: Project, document: ForeignDocument, name: str) -> Annotator:
+    """The project's annotator of that name, made if new; a name the file got wrong is an error."""
+    if "\x00" in name:
+        raise FormatError(
+            document.source,
+            f"annotator name {name[:40]!r} holds a NUL character",
+            line=document.line,
+        )
+    try:
+        return project.annotators.get_or_create(name)
+    except ValidationError as error:
+        raise FormatError(
+            document.source, f"annotator name {name[:40]!r}: {explain(error)}", line=document.line
+        ) from None
 
 
 def _store_converted(
