@@ -35,6 +35,10 @@ class Preferences(BaseModel):
     snap_to_words: bool = True
     font_point_size: int = Field(default=12, ge=6, le=48)
     last_project: str | None = None
+    #: Rolling backups (services/backup.py): on open and every N minutes of work, keep K.
+    backups_enabled: bool = True
+    backup_interval_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    backup_keep: int = Field(default=10, ge=1, le=1000)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Preferences:

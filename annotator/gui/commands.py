@@ -6,9 +6,12 @@ project refuses (a span outside the text, a read-only file) never becomes an und
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtGui import QUndoCommand
 
 from annotator.domain.annotations import Layer, SetStatus
+from annotator.domain.errors import AnnotatorError
 from annotator.gui.session import QtArticleSession
 from annotator.services.annotation import Removal
 from annotator.storage.annotation_sets import AnyItem, layer_of
@@ -24,6 +27,9 @@ _NAMES = {
 
 class SessionCommand(QUndoCommand):
     """A command whose first ``redo`` (from ``QUndoStack.push``) was already done by ``apply``."""
+
+    #: Told when an undo or redo was refused (the window shows it); set by the window.
+    on_failure: Callable[[AnnotatorError], None] | None = None
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
@@ -43,10 +49,21 @@ class SessionCommand(QUndoCommand):
         if self._applied_before_push:
             self._applied_before_push = False
             return
-        self.apply()
+        self._from_stack(self.apply)
 
     def undo(self) -> None:
-        self.revert()
+        self._from_stack(self.revert)
+
+    def _from_stack(self, step: Callable[[], None]) -> None:
+        """Undo and redo are called by the stack, which cannot take an error: a step the
+        project refuses (disk full, locked, read-only) was rolled back, so the command leaves
+        the stack (obsolete) and the stack never claims a state the file does not have."""
+        try:
+            step()
+        except AnnotatorError as error:
+            self.setObsolete(True)
+            if self.on_failure is not None:
+                self.on_failure(error)
 
 
 class AddItemCommand(SessionCommand):

@@ -64,9 +64,22 @@ class ArticleSession:
         self.project = project
         self.article = article
         self.annotator = annotator
-        info = project.sets.get_or_create(article.id, annotator.id, kind, actor=annotator.name)
-        self.set_id = info.id
-        loaded = project.sets.load(info.id)
+        info = project.sets.find(article.id, annotator.id, kind)
+        if info is None and project.read_only:
+            # Nothing to show and nothing may be written: an empty set that is never stored.
+            loaded = AnnotationSet(
+                article_id=article.id,
+                annotator_id=annotator.id,
+                kind=kind,
+                text_sha256=article.sha256,
+            )
+        else:
+            if info is None:
+                info = project.sets.get_or_create(
+                    article.id, annotator.id, kind, actor=annotator.name
+                )
+            loaded = project.sets.load(info.id)
+        self.set_id = loaded.id
         self.status = loaded.status
         self.mentions: dict[str, Mention] = {m.id: m for m in loaded.mentions}
         self.entities: dict[str, Entity] = {e.id: e for e in loaded.entities}

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import random
 import sqlite3
+import stat
 import struct
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -16,7 +21,11 @@ from annotator.storage.migrations import FILE_FORMAT_VERSION, migrations
 #: ``PRAGMA application_id`` of every project file: "ANNO".
 APPLICATION_ID = 0x414E4E4F
 SQLITE_MAGIC = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS = 10_000
+#: How long SQLite itself waits for a lock before a statement reports "busy".
+BUSY_TIMEOUT_MS = 5_000
+#: How long a write waits in all for another process to finish its write, retrying with
+#: backoff after each busy timeout, before it gives up with ``ProjectBusyError``.
+WRITE_WAIT_LIMIT_S = 30.0
 
 
 class ProjectOpenError(AnnotatorError):
@@ -25,6 +34,47 @@ class ProjectOpenError(AnnotatorError):
 
 class ReadOnlyProjectError(AnnotatorError):
     """A write was attempted on a project opened read-only."""
+
+
+class ProjectWriteError(AnnotatorError):
+    """A write failed (disk full, I/O error, file made read-only meanwhile); it was rolled back."""
+
+
+class ProjectBusyError(ProjectWriteError):
+    """Another program kept the project locked for longer than we wait; nothing was written."""
+
+
+@dataclass
+class LockStats:
+    """How often writes had to wait for another process, and the longest wait (seconds)."""
+
+    transactions: int = 0
+    waited: int = 0
+    retries: int = 0
+    longest_wait: float = 0.0
+
+
+_BUSY_MESSAGES = ("database is locked", "database is busy", "database table is locked")
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return any(message in str(error) for message in _BUSY_MESSAGES)
+
+
+def _explain_write_error(path: Path, error: sqlite3.Error) -> str:
+    """One sentence for the user about a failed write; the change itself was rolled back."""
+    text = str(error)
+    if "disk is full" in text or "database or disk is full" in text:
+        reason = "the disk is full (free some space, then try again)"
+    elif "readonly" in text or "read-only" in text:
+        reason = "the project file cannot be written (it or its folder was made read-only)"
+    elif "disk I/O error" in text:
+        reason = "the disk reported an input/output error"
+    elif "malformed" in text or "not a database" in text:
+        reason = "the project file is damaged; run `annotator doctor` on it"
+    else:
+        reason = text
+    return f"{path}: not saved, {reason}. Nothing of this change was written."
 
 
 def _read_header(path: Path) -> bytes:
@@ -62,7 +112,12 @@ def check_project_file(path: Path) -> int:
     (valid_for,) = struct.unpack(">I", header[92:96])
     expected = page_size * page_count
     actual = path.stat().st_size
-    if valid_for == change_counter and page_count and actual < expected:
+    # A crash during a checkpoint can leave page 1 (with the new size) written before the pages
+    # that grow the file; the WAL still holds them all and SQLite finishes the job on opening.
+    # So the size only proves truncation when there is no WAL with content beside the file.
+    wal = path.with_name(path.name + "-wal")
+    wal_has_content = wal.exists() and wal.stat().st_size > 0
+    if valid_for == change_counter and page_count and actual < expected and not wal_has_content:
         raise ProjectOpenError(
             f"{path}: the project file is truncated ({actual} of {expected} bytes); "
             "restore it from a backup"
@@ -76,6 +131,28 @@ def check_project_file(path: Path) -> int:
     return int(user_version)
 
 
+def read_only_reason(path: Path) -> str | None:
+    """Why ``path`` should be opened read-only (file or folder not writable), or None.
+
+    Write bits are honoured even for a user who could ignore them (root): a file someone marked
+    read-only is opened as such. WAL mode writes two files next to the project, so the folder
+    has to be writable as well.
+    """
+    folder = path.resolve().parent
+    try:
+        file_mode = path.stat().st_mode
+        folder_mode = folder.stat().st_mode
+    except OSError:
+        return None
+    if not os.access(path, os.W_OK) or not file_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return "the project file is read-only"
+    if not os.access(folder, os.W_OK) or not folder_mode & (
+        stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+    ):
+        return f"its folder {folder} is read-only"
+    return None
+
+
 def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
     uri = f"{path.resolve().as_uri()}?mode={'ro' if read_only else 'rw'}"
     conn = sqlite3.connect(
@@ -83,6 +160,7 @@ def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
     )
     # Settings for files that may come from someone else: no code from the schema.
     conn.execute("PRAGMA trusted_schema = OFF")
+    # Python's sqlite3 never enables extension loading; say so where it is relied on.
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     if not read_only:
@@ -96,22 +174,43 @@ def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
 class ProjectDatabase:
     """An open project file: the connection, its sqlite-utils view and write transactions."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool) -> None:
+    def __init__(
+        self,
+        path: Path,
+        conn: sqlite3.Connection,
+        *,
+        read_only: bool,
+        read_only_reason: str | None = None,
+    ) -> None:
         self.path = path
         self.conn = conn
         self.read_only = read_only
+        #: Why the project was opened read-only although a writable open was asked for.
+        self.read_only_reason = read_only_reason
         self.closed = False
         self.db = Database(conn, execute_plugins=False)
+        self.lock_stats = LockStats()
+        self.write_wait_limit = WRITE_WAIT_LIMIT_S
+
+    def data_version(self) -> int:
+        """Changes when *another* connection commits (``PRAGMA data_version``), not for ours."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: BEGIN IMMEDIATE ... COMMIT, rolled back on any error.
 
-        IMMEDIATE takes the write lock up front, so a second process waits on the busy timeout
-        instead of failing half way. Nested use joins the outer transaction through a savepoint.
+        IMMEDIATE takes the write lock up front, so a second process waits (busy timeout, then
+        retries with backoff) instead of failing half way; if the lock never comes,
+        ``ProjectBusyError`` says so and nothing was written. A failed write (disk full, I/O
+        error) is rolled back and raised as ``ProjectWriteError``. Nested use joins the outer
+        transaction through a savepoint.
         """
         if self.read_only:
-            raise ReadOnlyProjectError(f"{self.path}: the project is open read-only")
+            reason = f" ({self.read_only_reason})" if self.read_only_reason else ""
+            raise ReadOnlyProjectError(
+                f"{self.path}: the project is open read-only{reason}; changes cannot be saved"
+            )
         if self.conn.in_transaction:
             self.conn.execute("SAVEPOINT nested")
             try:
@@ -122,14 +221,47 @@ class ProjectDatabase:
                 raise
             self.conn.execute("RELEASE SAVEPOINT nested")
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             yield self.conn
-        except BaseException:
+            self.conn.execute("COMMIT")
+        except BaseException as error:
             if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+                with suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError:
+                raise ProjectWriteError(_explain_write_error(self.path, error)) from error
             raise
-        self.conn.execute("COMMIT")
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE, retried with growing, jittered pauses while another writer holds
+        the lock (each attempt already waits ``busy_timeout`` inside SQLite)."""
+        stats = self.lock_stats
+        stats.transactions += 1
+        started = time.monotonic()
+        pause = 0.01
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as error:
+                waited = time.monotonic() - started
+                if not _is_busy(error):
+                    raise ProjectWriteError(_explain_write_error(self.path, error)) from error
+                if waited >= self.write_wait_limit:
+                    stats.longest_wait = max(stats.longest_wait, waited)
+                    raise ProjectBusyError(
+                        f"{self.path}: not saved, another program has kept the project locked "
+                        f"for {waited:.0f} s (is it open elsewhere, e.g. on a network drive?). "
+                        "Nothing of this change was written; try again."
+                    ) from None
+                stats.retries += 1
+                time.sleep(pause * random.uniform(0.5, 1.5))
+                pause = min(pause * 2, 0.5)
+        waited = time.monotonic() - started
+        if waited > 0.001:
+            stats.waited += 1
+        stats.longest_wait = max(stats.longest_wait, waited)
 
     def close(self) -> None:
         """Checkpoint the WAL into the file (so its header is current) and close. Idempotent."""
@@ -179,21 +311,39 @@ def _backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
 
 
 def open_project(path: Path | str, *, read_only: bool = False) -> ProjectDatabase:
-    """Open an existing project file, migrating it (after a backup) if it is older."""
+    """Open an existing project file, migrating it (after a backup) if it is older.
+
+    A file that cannot be written (its permissions, its folder's, a read-only medium) is
+    opened read-only; ``ProjectDatabase.read_only_reason`` says why.
+    """
     path = Path(path)
     version = check_project_file(path)
+    reason = None if read_only else read_only_reason(path)
+    if reason is not None:
+        read_only = True
     try:
         conn = _connect(path, read_only=read_only)
+    except sqlite3.OperationalError as error:
+        if read_only or ("readonly" not in str(error) and "unable to open" not in str(error)):
+            raise ProjectOpenError(f"{path}: cannot be opened ({error})") from None
+        # A read-only medium: writable by its permissions, refused by the system.
+        reason, read_only = "the system refused to write it", True
+        try:
+            conn = _connect(path, read_only=True)
+        except sqlite3.Error as again:
+            raise ProjectOpenError(f"{path}: cannot be opened ({again})") from None
     except sqlite3.Error as error:
         raise ProjectOpenError(f"{path}: cannot be opened ({error})") from None
     try:
         _check_inside(conn, path)
         _refuse_foreign_code(conn, path)
-        database = ProjectDatabase(path, conn, read_only=read_only)
+        database = ProjectDatabase(path, conn, read_only=read_only, read_only_reason=reason)
         if migrations.pending(database.db):
             if read_only:
+                why = f" but {reason}" if reason else ""
                 raise ProjectOpenError(
-                    f"{path}: made by an older version and needs upgrading; open it writable once"
+                    f"{path}: made by an older version and needs upgrading{why}; "
+                    "open it writable once"
                 )
             if version > 0:
                 _backup(conn, path, version)
@@ -231,22 +381,44 @@ def create_project(path: Path | str) -> ProjectDatabase:
         raise
 
 
-def copy_project(source: ProjectDatabase, target: Path) -> None:
-    """A consistent copy of an open project (SQLite online backup), e.g. for a backup."""
-    destination = sqlite3.connect(target)
+def copy_project(source: ProjectDatabase | sqlite3.Connection, target: Path) -> None:
+    """A consistent copy of an open project (SQLite online backup), e.g. for a backup.
+
+    The copy is a single file (rollback journal, not WAL) so it can be moved, mailed or
+    opened read-only anywhere; opening it as a project turns WAL on again.
+    """
+    conn = source.conn if isinstance(source, ProjectDatabase) else source
+    destination = sqlite3.connect(target, isolation_level=None)
     try:
-        source.conn.backup(destination)
+        conn.backup(destination)
+        destination.execute("PRAGMA journal_mode = DELETE")
     finally:
         destination.close()
 
 
+def connect_read_only(path: Path | str) -> sqlite3.Connection:
+    """A read-only connection with the defensive settings, for inspecting a file that
+    ``open_project`` may refuse (doctor, backups): header checks only, no migration."""
+    path = Path(path)
+    check_project_file(path)
+    try:
+        return _connect(path, read_only=True)
+    except sqlite3.Error as error:
+        raise ProjectOpenError(f"{path}: cannot be opened ({error})") from None
+
+
 __all__ = [
     "APPLICATION_ID",
+    "LockStats",
+    "ProjectBusyError",
     "ProjectDatabase",
     "ProjectOpenError",
+    "ProjectWriteError",
     "ReadOnlyProjectError",
     "check_project_file",
+    "connect_read_only",
     "copy_project",
     "create_project",
     "open_project",
+    "read_only_reason",
 ]
