@@ -41,6 +41,7 @@ class QtArticleListModel(QAbstractTableModel):
         self._articles: list[ArticleSummary] = []
         self._status: dict[str, SetStatus] = {}
         self._rows: dict[str, int] = {}
+        self._team: dict[str, str] = {}
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._articles)
@@ -70,15 +71,26 @@ class QtArticleListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 3:
             return QColor(STATUS_COLORS[status])
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{article.display_title}\n{article.text_length:,} characters"
+            team = self._team.get(article.id)
+            return f"{article.display_title}\n{article.text_length:,} characters" + (
+                f"\nAssigned to {team}" if team else ""
+            )
         if role == Qt.ItemDataRole.UserRole:
             return article.id
         return None
 
-    def load(self, articles: list[ArticleSummary], status: dict[str, SetStatus]) -> None:
+    def load(
+        self,
+        articles: list[ArticleSummary],
+        status: dict[str, SetStatus],
+        team: dict[str, str] | None = None,
+    ) -> None:
+        """``status``: the annotator's own status per article; ``team``: for reviewers, who
+        an article is assigned to and how far each is (shown in the tooltip)."""
         self.beginResetModel()
         self._articles = articles
         self._status = dict(status)
+        self._team = dict(team or {})
         self._rows = {a.id: row for row, a in enumerate(articles)}
         self.endResetModel()
 

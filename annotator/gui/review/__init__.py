@@ -1,0 +1,1 @@
+"""Reviewer mode: comparing annotators, adjudicating gold, agreement."""
