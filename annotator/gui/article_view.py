@@ -10,16 +10,18 @@ from PySide6.QtWidgets import QPlainTextDocumentLayout, QPlainTextEdit, QTextEdi
 
 from annotator.gui.highlighter import QtLabelHighlighter
 from annotator.gui.qt_offsets import QtOffsets
-from annotator.gui.span_index import Span, SpanIndex
+from annotator.gui.span_index import SUGGESTION_LAYERS, Span, SpanIndex
 
 CURRENT_COLOR = QColor(255, 200, 0, 110)
 FIND_COLOR = QColor(255, 235, 59, 160)
 
 
 class QtArticleView(QPlainTextEdit):
-    """Shows one article; emits ``span_clicked(layer, key)`` when a label is clicked."""
+    """Shows one article; emits ``span_clicked(layer, key)`` when a label is clicked, and
+    ``suggestion_clicked(key)`` when a suggestion is (a label under the mouse wins)."""
 
     span_clicked = Signal(str, str)
+    suggestion_clicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +41,7 @@ class QtArticleView(QPlainTextEdit):
         self._current: list[QTextEdit.ExtraSelection] = []
         self._found: list[QTextEdit.ExtraSelection] = []
         self.describe_span = lambda layer, span: f"{layer}: {span.style}"
+        self.describe_suggestion = lambda layer, span: f"suggested {span.style}"
         self._press: QPoint | None = None
 
     # -- content ---------------------------------------------------------------------------------
@@ -75,6 +78,10 @@ class QtArticleView(QPlainTextEdit):
     def set_colors(self, colors: dict[str, str]) -> None:
         if self._highlighter is not None:
             self._highlighter.set_colors(colors)
+
+    def set_suggestions(self, spans: dict[str, list[Span]]) -> None:
+        """Show a new set of suggestions, redrawing only the blocks whose drawing changed."""
+        self.refresh_ranges(self.index.replace_suggestions(spans))
 
     def refresh_ranges(self, ranges: Iterable[tuple[int, int]]) -> None:
         """Redraw only the blocks that the given code-point ranges touch."""
@@ -169,7 +176,12 @@ class QtArticleView(QPlainTextEdit):
             return
         spans = self.spans_at(event.position().toPoint())
         if spans:
-            lines = [self.describe_span(layer, span) for layer, span in spans]
+            lines = [
+                self.describe_suggestion(layer, span)
+                if layer in SUGGESTION_LAYERS
+                else self.describe_span(layer, span)
+                for layer, span in spans
+            ]
             QToolTip.showText(event.globalPosition().toPoint(), "\n".join(lines), self)
         else:
             QToolTip.hideText()
@@ -187,11 +199,15 @@ class QtArticleView(QPlainTextEdit):
             and not moved
             and not self.textCursor().hasSelection()
         ):
-            spans = self.spans_at(point)
+            everything = self.spans_at(point)
+            spans = [(layer, s) for layer, s in everything if layer not in SUGGESTION_LAYERS]
             if spans:
                 # The smallest span under the mouse is the one the user means.
                 layer, span = min(spans, key=lambda pair: pair[1].end - pair[1].start)
                 self.span_clicked.emit(layer, span.key)
+            elif everything:
+                layer, span = min(everything, key=lambda pair: pair[1].end - pair[1].start)
+                self.suggestion_clicked.emit(span.key)
 
     def set_point_size(self, size: int) -> None:
         font = QFont(self.font())

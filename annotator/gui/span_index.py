@@ -49,6 +49,9 @@ class LayerSpans:
     def get(self, key: str) -> Span | None:
         return self._by_key.get(key)
 
+    def spans(self) -> list[Span]:
+        return list(self._spans)
+
     def overlapping(self, start: int, end: int) -> Iterator[Span]:
         """Spans that share at least one character with ``[start, end)``."""
         first = bisect_left(self._starts, start - self._max_length)
@@ -64,10 +67,14 @@ class LayerSpans:
         self._max_length = max((s.end - s.start for s in self._spans), default=0)
 
 
-class SpanIndex:
-    """All drawn spans of one article: mentions, quotes, cues, evidence."""
+#: Layers of suggestions: drawn faded and dashed, never labels until accepted.
+SUGGESTION_LAYERS = ("suggestion", "suggested_quote", "suggested_cue")
 
-    LAYERS = ("mention", "quote", "cue", "evidence")
+
+class SpanIndex:
+    """All drawn spans of one article: mentions, quotes, cues, evidence, and suggestions."""
+
+    LAYERS = ("mention", "quote", "cue", "evidence", *SUGGESTION_LAYERS)
 
     def __init__(self) -> None:
         self.layers = {name: LayerSpans() for name in self.LAYERS}
@@ -79,3 +86,16 @@ class SpanIndex:
 
     def at(self, offset: int) -> list[tuple[str, Span]]:
         return list(self.overlapping(offset, offset + 1))
+
+    def replace_suggestions(self, spans: dict[str, list[Span]]) -> list[tuple[int, int]]:
+        """Load new suggestion layers; returns the ranges whose drawing changed."""
+        changed: list[tuple[int, int]] = []
+        for name in SUGGESTION_LAYERS:
+            layer = self.layers[name]
+            before = set(layer.spans())
+            after = set(spans.get(name, []))
+            if before == after:
+                continue
+            changed += [(s.start, s.end) for s in before ^ after]
+            layer.bulk_load(list(after))
+        return changed
