@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from annotator.domain.annotations import DocumentLabel, Entity, Layer, Mention, Quote, Stance
 from annotator.domain.schema import Schema
+from annotator.gui.guidelines import entity_type_tooltip
 from annotator.gui.models.item_table_model import Column, QtItemTableModel
 from annotator.services.annotation import ArticleSession
 from annotator.storage.annotation_sets import AnyItem
@@ -332,10 +333,7 @@ class QtLabelPalette(QWidget):
                 f"QPushButton {{ background: {entity_type.color}; color: #111; "
                 "border: 1px solid #888; border-radius: 3px; padding: 2px 8px; }"
             )
-            tip = entity_type.description
-            if entity_type.guideline:
-                tip += f"\n\n{entity_type.guideline}"
-            button.setToolTip(tip.strip())
+            button.setToolTip(entity_type_tooltip(entity_type))
             button.clicked.connect(lambda _c=False, n=entity_type.name: self._on_label(n))
             self._layout.addWidget(button)
             self.buttons[entity_type.name] = button

@@ -759,6 +759,54 @@ class AnnotationSetRepository:
             detail=detail,
         )
 
+    # -- progress figures (overview) -------------------------------------------------------------
+
+    def marked_done_at(self) -> dict[str, datetime]:
+        """set id -> when it was last marked done, for every set now done or approved, from
+        the audit trail's status rows. A set that never had such a row (stored done by an
+        import) counts from its ``updated_at``."""
+        rows = self._conn.execute(
+            "SELECT s.id, s.updated_at, "
+            "(SELECT MAX(a.at) FROM audit_log a WHERE a.target_type = 'annotation_set' "
+            "AND a.target_id = s.id AND a.action = 'status' "
+            "AND json_extract(a.detail, '$.to') = 'done') "
+            "FROM annotation_sets s WHERE s.status IN ('done', 'approved')"
+        )
+        return {set_id: load_time(done or updated) for set_id, updated, done in rows}
+
+    def unsure_counts(self, *, kind: SetKind = SetKind.ANNOTATION) -> dict[str, int]:
+        """article id -> items flagged unsure in its sets of ``kind`` (evidence included)."""
+        out: dict[str, int] = {}
+        for table in (*_TABLE_OF.values(), "stance_evidence"):
+            rows = self._conn.execute(
+                f"SELECT s.article_id, COUNT(*) FROM {table} t "
+                "JOIN annotation_sets s ON s.id = t.set_id "
+                "WHERE t.unsure = 1 AND s.kind = ? GROUP BY s.article_id",
+                (str(kind),),
+            )
+            for article_id, n in rows:
+                out[article_id] = out.get(article_id, 0) + int(n)
+        return out
+
+    def articles_with_label(
+        self, layer: str, label: str, *, kind: SetKind = SetKind.ANNOTATION
+    ) -> list[str]:
+        """Articles with at least one item of ``label`` in ``layer`` (a key of
+        ``label_counts``: mentions, entities, quotes, stances, document_labels)."""
+        column = {
+            "mentions": "label",
+            "entities": "label",
+            "quotes": "quote_type",
+            "stances": "polarity",
+            "document_labels": "question",
+        }[layer]
+        rows = self._conn.execute(
+            f"SELECT DISTINCT s.article_id FROM {layer} t JOIN annotation_sets s "
+            f"ON s.id = t.set_id WHERE t.{column} = ? AND s.kind = ? ORDER BY s.article_id",
+            (label, str(kind)),
+        )
+        return [r[0] for r in rows]
+
 
 def _q(column: str) -> str:
     return f'"{column}"'
