@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 from annotator import APP_NAME, __version__
-from annotator.domain.annotations import Role
+from annotator.domain.annotations import Annotator, Role
 from annotator.domain.errors import AnnotatorError
 from annotator.gui.about_dialog import DESKTOP_ID, application_icon
 from annotator.settings import Preferences
@@ -29,16 +29,53 @@ def _ask_name(preferences: Preferences) -> str | None:
     return name
 
 
-def _ask_project(preferences: Preferences) -> Path | None:
+def _ask_project(preferences: Preferences) -> tuple[Path | None, bool]:
+    """The project to open, and whether to import articles into it first (a new project)."""
     if preferences.last_project and Path(preferences.last_project).exists():
-        return Path(preferences.last_project)
+        return Path(preferences.last_project), False
+    box = QMessageBox()
+    box.setWindowTitle(APP_NAME)
+    box.setText("No project is open.")
+    box.setInformativeText("Open an existing project file, or set up a new one.")
+    new = box.addButton("&New project…", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("&Open…", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is new:
+        from annotator.gui.dialogs.new_project_wizard import QtNewProjectWizard
+
+        wizard = QtNewProjectWizard(folder=Path.home())
+        wizard.exec()
+        return wizard.created, wizard.wants_import
+    if clicked is None or box.buttonRole(clicked) != QMessageBox.ButtonRole.AcceptRole:
+        return None, False
     chosen, _ = QFileDialog.getOpenFileName(
         None,
         "Open a project",
         str(Path.home()),
         "Annotator projects (*.annotator *.sqlite);;All files (*)",
     )
-    return Path(chosen) if chosen else None
+    return (Path(chosen) if chosen else None), False
+
+
+def _pack_name(project: Project, name: str) -> str:
+    """A pack holds one person's work: label under that person, whoever opens it."""
+    from annotator.services.packing import pack_owner
+
+    try:
+        owner = pack_owner(project)
+    except AnnotatorError:
+        return name
+    if owner is None or owner.casefold() == name.casefold():
+        return name
+    QMessageBox.information(
+        None,
+        "Annotator pack",
+        f"This file is {owner}'s pack of articles. Everything you label in it is saved as "
+        f"{owner}'s work, so that it merges back into the project under {owner}.",
+    )
+    return owner
 
 
 def run_application(project_path: Path | None) -> int:
@@ -55,7 +92,7 @@ def run_application(project_path: Path | None) -> int:
     if name is None:
         return 1
     preferences.annotator_name = name
-    path = project_path or _ask_project(preferences)
+    path, first_import = (project_path, False) if project_path else _ask_project(preferences)
     if path is None:
         return 1
     try:
@@ -65,13 +102,18 @@ def run_application(project_path: Path | None) -> int:
         return 1
     preferences.last_project = str(path.resolve())
     preferences.save()
+    name = _pack_name(project, name)
     annotator = project.annotators.by_name(name)
-    if annotator is None:
+    if annotator is None and project.read_only:  # shown as is, nothing stored under the name
+        annotator = Annotator(name=name, roles=[Role.ANNOTATOR])
+    elif annotator is None:
         annotator = project.annotators.get_or_create(name, roles=[Role.ANNOTATOR])
     from annotator.gui.main_window import QtMainWindow
 
     window = QtMainWindow(project, annotator, preferences)
     window.show()
+    if first_import:
+        window.show_import()
     try:
         return int(app.exec())
     finally:

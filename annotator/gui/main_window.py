@@ -47,6 +47,7 @@ from annotator.domain.annotations import (
 from annotator.domain.errors import AnnotatorError
 from annotator.domain.schema import Topic
 from annotator.domain.text import snap_to_words
+from annotator.gui import project_setup, safety
 from annotator.gui.article_view import QtArticleView
 from annotator.gui.commands import (
     AddItemCommand,
@@ -65,6 +66,7 @@ from annotator.gui.models.article_list_model import (
     QtArticleFilterModel,
     QtArticleListModel,
 )
+from annotator.gui.packing import install_packing
 from annotator.gui.panels import (
     QtDocumentPanel,
     QtEntitiesPanel,
@@ -73,9 +75,13 @@ from annotator.gui.panels import (
     QtQuotesPanel,
     QtStancesPanel,
 )
+from annotator.gui.review import review_mode
+from annotator.gui.review.agreement_menu import install_agreement
 from annotator.gui.session import QtArticleSession
 from annotator.gui.span_index import Span
+from annotator.gui.suggestions import install as install_suggestions
 from annotator.runtime import paused_gc
+from annotator.services import assigning
 from annotator.services.annotation import ArticleSession
 from annotator.services.changes import Change, ChangeKind
 from annotator.settings import Preferences, config_dir
@@ -322,11 +328,17 @@ class QtMainWindow(QMainWindow):
 
         # Each feature module adds its actions below, one call each.
         # -- project setup: wizard, labels, guidelines, overview (#10) --
+        project_setup.install(self)  # F1 there: the selected label's guideline, else shortcuts
         # -- review: assignments, reviewer mode, agreement (#6) --
+        self.review_mode = review_mode.install(self)  # Ctrl+Shift+R; annotators' review notes
+        install_packing(self)  # File: Pack for annotator…, Merge annotator files…
+        install_agreement(self)  # Review: Agreement dashboard… (Ctrl+Shift+A)
         # -- suggestions (#7) --
+        self.suggestions = install_suggestions(self)  # Label > Suggestions: A/Enter, X, N
         # -- safety: backups, read-only, refresh (#8) --
+        self.safety = safety.install(self)  # banner, failed writes, outside changes, backups
 
-        self._action("&Help", "&Keyboard shortcuts", self.show_shortcuts, "F1", "?")
+        self._action("&Help", "&Keyboard shortcuts", self.show_shortcuts, "?")
         self._action("&Help", "&About Annotator", self.show_about)
 
     # -- layout memory ---------------------------------------------------------------------------
@@ -346,6 +358,9 @@ class QtMainWindow(QMainWindow):
             self.entities_panel.splitter.restoreState(splitter)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        editor = getattr(getattr(self, "project_setup", None), "editor", None)
+        if editor is not None:  # text typed in the label editor is saved, not lost
+            editor.commit_pending()
         self._settings.setValue("geometry", self.saveGeometry())
         self._settings.setValue("state", self.saveState())
         self._settings.setValue("entity_splitter", self.entities_panel.splitter.saveState())
@@ -363,7 +378,12 @@ class QtMainWindow(QMainWindow):
             info.article_id: info.status
             for info in self.project.sets.for_annotator(self.annotator.id)
         }
-        self.article_model.load(self.project.articles.summaries(), statuses)
+        summaries = self.project.articles.summaries()
+        # Assigned articles only, and for reviewers who has each one (#6).
+        visible, team = assigning.article_list_scope(self.project, self.annotator)
+        if visible is not None:
+            summaries = [s for s in summaries if s.id in visible]
+        self.article_model.load(summaries, statuses, team)
         header = self.article_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.article_table.resizeColumnsToContents()
@@ -440,6 +460,7 @@ class QtMainWindow(QMainWindow):
             "quote": [Span(q.start, q.end, q.id, q.quote_type) for q in service.quotes.values()],
             "cue": [Span(*q.cue, q.id, "cue") for q in service.quotes.values() if q.cue],
             "evidence": evidence,
+            **self.suggestions.spans(service),  # drawn faded, never labels (#7)
         }
 
     def _evidence_spans(self, stance: Stance) -> list[Span]:
@@ -525,6 +546,7 @@ class QtMainWindow(QMainWindow):
         if self.session is None:
             return False
         try:
+            command.on_failure = self.safety.report_failure  # a refused undo/redo, later
             command.apply_before_push()
         except AnnotatorError as error:
             self.statusBar().showMessage(f"Not saved: {error}", 8000)

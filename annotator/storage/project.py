@@ -12,11 +12,13 @@ from annotator.domain.schema import Schema
 from annotator.storage.annotation_sets import AnnotationSetRepository
 from annotator.storage.annotators import AnnotatorRepository
 from annotator.storage.articles import ArticleRepository
+from annotator.storage.assignments import AssignmentRepository
 from annotator.storage.audit import AuditRepository
 from annotator.storage.database import ProjectDatabase, create_project, open_project
 from annotator.storage.reviews import ReviewRepository
 from annotator.storage.rows import dump_time
 from annotator.storage.schemas import SchemaRepository
+from annotator.storage.suggestions import SuggestionRepository
 
 
 class Project:
@@ -30,6 +32,8 @@ class Project:
         self.sets = AnnotationSetRepository(database)
         self.reviews = ReviewRepository(database)
         self.audit = AuditRepository(database)
+        self.suggestions = SuggestionRepository(database)
+        self.assignments = AssignmentRepository(database)
 
     @property
     def path(self) -> Path:

@@ -74,3 +74,34 @@ def test_window_layout_and_font_size_are_remembered(qtbot, make_window, project)
     assert second.label_dock.isHidden()
     assert second.preferences.font_point_size == 13
     assert second.view.font().pointSize() == 13
+
+
+def test_a_pack_opens_as_the_person_it_was_made_for(
+    qtbot, monkeypatch, project_path: Path, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from annotator.services.packing import pack_for_annotator
+    from annotator.storage.project import Project
+
+    with Project.open(project_path) as project:
+        project.annotators.get_or_create("alice")
+        pack_path = tmp_path / "alice.pack.annotator"
+        pack_for_annotator(project, annotator="alice", out=pack_path, all_articles=True)
+    Preferences(annotator_name="bob").save()
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *args: told.append(args[2]))
+    windows: list[QtMainWindow] = []
+    original_show = QtMainWindow.show
+
+    def show_and_keep(self: QtMainWindow) -> None:
+        original_show(self)
+        windows.append(self)
+
+    monkeypatch.setattr(QtMainWindow, "show", show_and_keep)
+    monkeypatch.setattr(QApplication, "exec", lambda self=None: 0)
+    assert application.run_application(pack_path) == 0
+    assert windows[0].annotator.name == "alice"
+    assert told and "alice's work" in told[0]
+    windows[0].close()
+    windows[0].deleteLater()
