@@ -35,11 +35,15 @@ LINUX = ROOT / "resources" / "linux"
 ICONS = ROOT / "resources" / "icons"
 PNG_SIZES = (16, 32, 48, 64, 128, 256, 512)
 # Never in the bundle: optional extras (spaCy, HF datasets; HTML unless --with-html) and tools.
+# (numpy is in: the agreement metrics and the charts need it.)
 FORBIDDEN = (
     "spacy",
     "thinc",
     "torch",
-    "numpy",
+    "pandas",
+    "scipy",
+    "sklearn",
+    "statsmodels",
     "pyarrow",
     "datasets",
     "trafilatura",
@@ -168,6 +172,7 @@ def test_bundle_holds_the_resources_and_nothing_heavy(bundle: Path) -> None:
     top_level = {path.name.split(".")[0].split("-")[0].lower() for path in internal.iterdir()}
     bundled = sorted(name for name in FORBIDDEN if name.lower() in top_level)
     assert not bundled, f"optional or development packages in the bundle: {bundled}"
+    assert {"numpy", "pyqtgraph"} <= top_level  # agreement metrics, dashboards' charts
     qt_libs = {path.name for path in (internal / "PySide6" / "Qt" / "lib").iterdir()}
     assert not {lib for lib in qt_libs if "WebEngine" in lib or "Qml" in lib or "Quick" in lib}
     size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file() and not p.is_symlink())
