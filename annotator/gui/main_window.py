@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -308,6 +309,7 @@ class QtMainWindow(QMainWindow):
         self._action("&Label", "New s&tance…", self.add_stance, "T")
         self._action("&Label", "Add &evidence to stance", self.add_evidence, "E")
         self._action("&Label", "Toggle &unsure", self.toggle_unsure, "U")
+        self._action("&Label", "Unsure, with a &note…", self.note_current, "Shift+U")
 
         self._action("A&rticle", "Mark &done and next", self.mark_done, "Ctrl+Return", "Ctrl+Enter")
         self._action("A&rticle", "Mark in &progress", self.mark_in_progress)
@@ -1075,6 +1077,33 @@ class QtMainWindow(QMainWindow):
                 item,
                 item.model_copy(update={"unsure": not item.unsure}),
                 "Mark unsure" if not item.unsure else "Mark sure",
+            )
+        )
+
+    def note_current(self) -> None:
+        """Flag the current label unsure and say why (the reviewer sees the flag and the note)."""
+        if self.session is None or self.current is None:
+            self.statusBar().showMessage("Click a label first, then press Shift+U.", 4000)
+            return
+        item = self.session.service.get(*self.current)
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Unsure about this label")
+        dialog.setLabelText(
+            f"{self._describe_item(*self.current)}\n\nWhat is unclear? (the reviewer sees it; "
+            "leave empty to clear the note)"
+        )
+        dialog.setTextValue(item.note)
+        if not self._run_dialog(dialog):
+            return
+        note = dialog.textValue().strip()
+        if note == item.note and item.unsure:
+            return
+        self._push(
+            UpdateItemCommand(
+                self.session,
+                item,
+                item.model_copy(update={"unsure": True, "note": note}),
+                "Note why unsure",
             )
         )
 

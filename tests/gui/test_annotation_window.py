@@ -360,3 +360,35 @@ def test_clicking_a_panel_row_makes_it_current_again(qtbot, window: QtMainWindow
     QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=row)
     assert window.current is not None and window.current[0] == "quote"
     assert window.view._current, "the current quote is marked in the text"
+
+
+def test_flag_unsure_with_a_note_and_undo(qtbot, window: QtMainWindow) -> None:
+    text = window.view.text
+    drag_select(qtbot, window, *span(text, "Ingrid Halvorsen"))
+    press(window, Qt.Key.Key_1)
+
+    def explain(dialog: QWidget) -> None:
+        assert "Ingrid Halvorsen" in dialog.labelText()
+        dialog.setTextValue("  Is the title part of the name?  ")
+        dialog.accept()
+
+    with_dialog(explain)
+    press(window, Qt.Key.Key_U, Qt.KeyboardModifier.ShiftModifier)
+    (mention,) = stored(window).mentions
+    assert mention.unsure and mention.note == "Is the title part of the name?"
+    undo(window)
+    (mention,) = stored(window).mentions
+    assert not mention.unsure and mention.note == ""
+    redo(window)
+    assert stored(window).mentions[0].note == "Is the title part of the name?"
+
+    # Cancelling changes nothing.
+    with_dialog(lambda dialog: dialog.reject())
+    press(window, Qt.Key.Key_U, Qt.KeyboardModifier.ShiftModifier)
+    assert stored(window).mentions[0].note == "Is the title part of the name?"
+    assert window.undo_stack().count() == 2
+    row = window.entities_panel.mention_model.row_of(stored(window).mentions[0].id)
+    assert row is not None
+    index = window.entities_panel.mention_model.index(row, 0)
+    assert index.data().startswith("⚑ ")
+    assert "Is the title part of the name?" in index.data(Qt.ItemDataRole.ToolTipRole)

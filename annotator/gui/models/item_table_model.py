@@ -49,12 +49,17 @@ class QtItemTableModel(QAbstractTableModel):
             return None
         item = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[index.column()][1](item)
+            text = self._columns[index.column()][1](item)
+            return f"⚑ {text}" if index.column() == 0 and item.unsure else text
         if role == Qt.ItemDataRole.DecorationRole and index.column() == 0 and self._color:
             color = self._color(item)
             return QColor(color) if color else None
-        if role == Qt.ItemDataRole.ToolTipRole and self._tooltip:
-            return self._tooltip(item)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = self._tooltip(item) if self._tooltip else ""
+            if item.unsure:  # the flag and why, for the annotator and the reviewer
+                note = item.note if item.note not in tip else ""
+                tip = "\n".join(p for p in (tip, "⚑ unsure", note) if p)
+            return tip or None
         if role == Qt.ItemDataRole.UserRole:
             return item.id
         return None
