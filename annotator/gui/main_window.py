@@ -59,6 +59,7 @@ from annotator.gui.commands import (
     SetStatusCommand,
     UpdateItemCommand,
 )
+from annotator.gui.dialogs.assignments_dialog import install_assignments
 from annotator.gui.dialogs.picker import QtPickerDialog
 from annotator.gui.dialogs.shortcuts_dialog import QtShortcutsDialog
 from annotator.gui.dialogs.stance_dialog import QtStanceDialog
@@ -335,6 +336,7 @@ class QtMainWindow(QMainWindow):
         self.review_mode = review_mode.install(self)  # Ctrl+Shift+R; annotators' review notes
         install_packing(self)  # File: Pack for annotator…, Merge annotator files…
         install_agreement(self)  # Review: Agreement dashboard… (Ctrl+Shift+A)
+        self.assignments = install_assignments(self)  # Review: Assignments… (Ctrl+Shift+M)
         # -- suggestions (#7) --
         self.suggestions = install_suggestions(self)  # Label > Suggestions: A/Enter, X, N
         # -- safety: backups, read-only, refresh (#8) --

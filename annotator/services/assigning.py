@@ -150,6 +150,28 @@ def _number_range(spec: str, count: int) -> range | None:
     return range(start, stop + 1)
 
 
+def plan_pairs(
+    project: Project,
+    people: Sequence[Annotator],
+    article_ids: Sequence[str],
+    per_article: int | None,
+) -> tuple[list[tuple[str, str]], int]:
+    """What assigning ``article_ids`` to ``people`` would add, unwritten: the new
+    (article id, annotator id) pairs, and how many of the wanted pairs exist already."""
+    existing = project.assignments.by_article()
+    ids = [a.id for a in people]
+    if per_article is None:
+        wanted = [(article, a) for article in article_ids for a in ids]
+    else:
+        wanted = plan_round_robin(
+            article_ids, ids, per_article, existing=existing, load=project.assignments.counts()
+        )
+    fresh = [(art, a) for art, a in wanted if a not in existing.get(art, ())]
+    chosen = set(ids)
+    kept = sum(1 for art in article_ids for a in existing.get(art, ()) if a in chosen)
+    return fresh, kept
+
+
 def assign_articles(
     project: Project,
     *,
@@ -166,16 +188,7 @@ def assign_articles(
     """
     people = resolve_annotators(project, annotators, create=True, actor=actor)
     article_ids = resolve_articles(project, articles) if articles else project.articles.ids()
-    existing = project.assignments.by_article()
-    ids = [a.id for a in people]
-    if per_article is None:
-        wanted = [(article, a) for article in article_ids for a in ids]
-    else:
-        wanted = plan_round_robin(
-            article_ids, ids, per_article, existing=existing, load=project.assignments.counts()
-        )
-    fresh = [(art, a) for art, a in wanted if a not in existing.get(art, ())]
-    kept = sum(1 for art in article_ids for a in existing.get(art, ()) if a in set(ids))
+    fresh, kept = plan_pairs(project, people, article_ids, per_article)
     added = project.assignments.assign(fresh, actor=actor)
     names = {a.id: a.name for a in people}
     per_person = Counter(names[a] for _, a in added)
