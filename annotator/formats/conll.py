@@ -16,7 +16,9 @@ converter splits documents on that line only.
 * Tokens come from ``spacy.blank(lang)`` (see ``spacy_docbin_writer.BlankPipelines``), of
   which only the tokenizer runs; whitespace tokens are not written and any whitespace inside a
   token becomes ``_``. Documents are tokenised one by one and laid out ``BATCH_DOCUMENTS`` at a
-  time (``_Layout``: the per-token work as a few numpy operations per batch).
+  time (``_Layout``: the per-token work as a few numpy operations per batch, the lines gathered
+  as UTF-8 bytes). ``BlockRenderer`` does this for any run of documents, in this process or in
+  an export's worker process (``services.export_parallel``); ``ConllFiles`` writes the results.
 * Sentences end at line breaks in the text and where spaCy's rule-based ``sentencizer`` puts a
   boundary, except inside a tagged span: a span is never cut in two. The sentencizer's rule is
   applied without running the pipe (see ``_Layout``): after a token that is one of its
@@ -42,7 +44,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from annotator.domain.annotations import AnnotationSet
 from annotator.domain.errors import AnnotatorError
@@ -358,23 +360,36 @@ class _Layout:
         return [pairs[a:b] for a, b in pairwise([*starts, len(pairs)])]
 
     def conll_text(self, report: ExportReport) -> str:
+        """``conll_bytes`` as text."""
+        return self.conll_bytes(report).decode("utf-8")
+
+    def conll_bytes(self, report: ExportReport) -> bytes:
         """The CoNLL lines of every document of the batch, as ``conll_lines`` gives them, each
-        line ending in a newline; built without a Python step per token: every character is
-        gathered at once from the text and a small table of line ends."""
+        line ending in a newline, in UTF-8; built without a Python step per token: every byte
+        is gathered at once from the UTF-8 text and a small table of line ends."""
         tools = _tools()
         np = tools.np
         codes, count = self.codes, len(self.starts)
+        starts, ends = self.starts, self.ends
         if self.inner is not None and self.inner.any():  # as ``conll_token`` writes them
             report.drop(_INNER_WHITESPACE, int(np.count_nonzero(self.inner)))
             size = len(codes) + 1
             inside = np.cumsum(
-                np.bincount(self.starts, minlength=size) - np.bincount(self.ends, minlength=size)
+                np.bincount(starts, minlength=size) - np.bincount(ends, minlength=size)
             )
             spaced = tools.lookup(tools.whitespace, codes)
             codes = np.where(spaced & (inside[:-1] > 0), ord("_"), codes)
+            data = tools.text_of(codes).encode("utf-8")
+        else:
+            data = self.text.encode("utf-8")
+        if len(data) != len(codes):  # character offsets -> byte offsets
+            widths = 1 + (codes >= 0x80).astype("int64") + (codes >= 0x800) + (codes >= 0x10000)
+            offsets = np.concatenate(([0], np.cumsum(widths)))
+            starts, ends = offsets[starts], offsets[ends]
         # Line ends: 0 the document header, 1 plain, 2 plain closing a sentence (a blank line
         # follows), then the tagged ones as they come. The first three, by far the most, are
-        # gathered as one marker character each (not in the text), replaced at the end.
+        # gathered as one marker byte each (a control character not in the text: in UTF-8 the
+        # byte of an ASCII character is never part of another), replaced at the end.
         common = [f"{DOCSTART}\n\n", f"{_COLUMNS}O\n", f"{_COLUMNS}O\n\n"]
         free = [ch for ch in _MARKERS if ch not in self.text][: len(common)]
         markers = free if len(free) == len(common) else common
@@ -390,15 +405,16 @@ class _Layout:
                     number = numbers[line_end] = len(line_ends)
                     line_ends.append(line_end)
                 which[position] = number
-        index = "int32" if len(codes) + sum(map(len, line_ends)) < 2**31 else "int64"
-        lengths = np.array([len(line_end) for line_end in line_ends], dtype=index)
-        table_starts = len(codes) + np.cumsum(lengths) - lengths
+        table = [line_end.encode("utf-8") for line_end in line_ends]
+        index = "int32" if len(data) + sum(map(len, table)) < 2**31 else "int64"
+        lengths = np.array([len(line_end) for line_end in table], dtype=index)
+        table_starts = len(data) + np.cumsum(lengths) - lengths
         # Pieces: token, its line end, token, line end...; a header before each document.
         piece_starts = np.empty(2 * count, dtype=index)
-        piece_starts[0::2] = self.starts
+        piece_starts[0::2] = starts
         piece_starts[1::2] = table_starts[which]
         piece_lengths = np.empty(2 * count, dtype=index)
-        piece_lengths[0::2] = self.ends - self.starts
+        piece_lengths[0::2] = ends - starts
         piece_lengths[1::2] = lengths[which]
         headers = 2 * self.first[:-1]
         piece_starts = np.insert(piece_starts, headers, table_starts[0])
@@ -406,12 +422,12 @@ class _Layout:
         shift = piece_starts - (np.cumsum(piece_lengths, dtype=index) - piece_lengths)
         gather = np.repeat(shift, piece_lengths)
         gather += np.arange(len(gather), dtype=index)
-        source = np.concatenate((codes, tools.code_points("".join(line_ends))))
-        text = tools.text_of(source[gather])
+        source = np.frombuffer(data + b"".join(table), dtype="uint8")
+        out: bytes = source[gather].tobytes()
         if markers is not common:  # the rare ones first, while the text is short
             for marker, line_end in sorted(zip(markers, common, strict=True), key=_plain_last):
-                text = text.replace(marker, line_end)
-        return text
+                out = out.replace(marker.encode(), line_end.encode())
+        return out
 
 
 def _plain_last(pair: tuple[str, str]) -> bool:
@@ -466,12 +482,12 @@ class _SplitFiles:
         self._out_dir = out_dir
         self._stack = stack
         self._report = report
-        self._files: dict[str, TextIO] = {}
+        self._files: dict[str, BinaryIO] = {}
 
-    def __getitem__(self, split: str) -> TextIO:
+    def __getitem__(self, split: str) -> BinaryIO:
         if split not in self._files:
             path = safe_path(self._out_dir, f"{check_split(split)}.conll")
-            handle = path.open("w", encoding="utf-8", newline="\n")
+            handle = path.open("wb")
             self._files[split] = self._stack.enter_context(handle)
             self._report.add_file(path)
         return self._files[split]
@@ -484,6 +500,45 @@ def _note_other_layers(options: ExportOptions, report: ExportReport) -> None:
     )
 
 
+class BlockRenderer:
+    """Documents -> the text of their ``{split}.conll`` lines, batch by batch: the part of the
+    work that runs the same in any process (``ConllFiles`` writes the texts in order)."""
+
+    def __init__(self, options: ExportOptions, report: ExportReport) -> None:
+        check_align(options)
+        check_tagging(options)
+        self.options = options
+        self.pipelines = BlankPipelines(FORMAT, options.lang, report)
+
+    def rendered(
+        self, documents: Iterable[ExportDocument], report: ExportReport
+    ) -> Iterator[tuple[str, bytes, int]]:
+        """``(split, UTF-8 text, documents)`` per batch, in order."""
+        self.pipelines.report = report
+        scheme = self.options.scheme
+        for nlp, split, batch in batches(documents, self.pipelines, self.options, report, FORMAT):
+            yield split, _Layout(batch, nlp, scheme).conll_bytes(report), len(batch)
+
+
+class ConllFiles:
+    """The open ``{split}.conll`` files of an export; takes rendered texts in order."""
+
+    def __init__(self, out_dir: Path, options: ExportOptions, report: ExportReport) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _note_other_layers(options, report)
+        self._report = report
+        self._stack = ExitStack()
+        self._files = _SplitFiles(out_dir, self._stack, report)
+
+    def add(self, rendered: Iterable[tuple[str, bytes, int]]) -> None:
+        for split, text, count in rendered:
+            self._files[split].write(text)
+            self._report.documents[split] += count
+
+    def close(self) -> None:
+        self._stack.close()
+
+
 def write(
     documents: Iterable[ExportDocument],
     out_dir: Path,
@@ -491,16 +546,12 @@ def write(
     report: ExportReport,
 ) -> None:
     """Write ``{split}.conll`` files into ``out_dir``, streaming ``documents``."""
-    check_align(options)
-    check_tagging(options)
-    pipelines = BlankPipelines(FORMAT, options.lang, report)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _note_other_layers(options, report)
-    with ExitStack() as stack:
-        files = _SplitFiles(out_dir, stack, report)
-        for nlp, split, batch in batches(documents, pipelines, options, report, FORMAT):
-            files[split].write(_Layout(batch, nlp, options.scheme).conll_text(report))
-            report.documents[split] += len(batch)
+    renderer = BlockRenderer(options, report)
+    files = ConllFiles(out_dir, options, report)
+    try:
+        files.add(renderer.rendered(documents, report))
+    finally:
+        files.close()
 
 
 def batches(

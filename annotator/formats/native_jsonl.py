@@ -23,7 +23,7 @@ from annotator.domain.article import Article
 from annotator.domain.errors import InvalidDataError, explain
 from annotator.domain.schema import Schema
 from annotator.formats.errors import FormatError
-from annotator.formats.lines import iter_lines
+from annotator.formats.lines import MAX_META_DEPTH, iter_lines, too_deep
 
 FORMAT_NAME = "annotator-jsonl"
 FORMAT_VERSION = 1
@@ -43,7 +43,45 @@ class ArticleRecord:
 
 
 def _line(value: dict[str, Any]) -> bytes:
-    return orjson.dumps(value) + b"\n"
+    # OPT_UTC_Z: datetimes as pydantic's JSON mode writes them ("...T10:42:06.123000Z").
+    return orjson.dumps(value, option=orjson.OPT_UTC_Z) + b"\n"
+
+
+def write_header(out: IO[bytes], *, schema: Schema, annotators: Iterable[Annotator]) -> None:
+    """The first line: format, version, schema and annotators (by id)."""
+    out.write(_header(schema, annotators))
+
+
+def _header(schema: Schema, annotators: Iterable[Annotator]) -> bytes:
+    return _line(
+        {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "schema": schema.model_dump(mode="json"),
+            "annotators": [
+                a.model_dump(mode="json") for a in sorted(annotators, key=lambda a: a.id)
+            ],
+        }
+    )
+
+
+def _set_key(data: dict[str, Any]) -> tuple[str, str, str]:
+    return (data["kind"], data["annotator_id"], data["id"])
+
+
+def _stance_id(data: dict[str, Any]) -> str:
+    return str(data["id"])
+
+
+def record_line(article: dict[str, Any], sets: list[dict[str, Any]]) -> bytes:
+    """One article line from dumped values (``model_dump(mode="json")`` or the same keys with
+    ``datetime`` values): sets ordered by kind, annotator and id, stances by id."""
+    ordered = sorted(sets, key=_set_key) if len(sets) > 1 else sets
+    for data in ordered:
+        stances = data["stances"]
+        if len(stances) > 1:
+            stances.sort(key=_stance_id)
+    return _line({"article": article, "sets": ordered})
 
 
 def write(
@@ -54,37 +92,37 @@ def write(
     records: Iterable[tuple[Article, list[AnnotationSet]]],
 ) -> int:
     """Write a header and one line per article; returns the number of articles written."""
-    out.write(
-        _line(
-            {
-                "format": FORMAT_NAME,
-                "version": FORMAT_VERSION,
-                "schema": schema.model_dump(mode="json"),
-                "annotators": [
-                    a.model_dump(mode="json") for a in sorted(annotators, key=lambda a: a.id)
-                ],
-            }
-        )
+    return write_rows(
+        out,
+        schema=schema,
+        annotators=annotators,
+        batches=(
+            [
+                (
+                    article.model_dump(mode="json"),
+                    [s.model_dump(mode="json") for s in sets],
+                )
+            ]
+            for article, sets in records
+        ),
     )
+
+
+def write_rows(
+    out: IO[bytes],
+    *,
+    schema: Schema,
+    annotators: Iterable[Annotator],
+    batches: Iterable[list[tuple[dict[str, Any], list[dict[str, Any]]]]],
+) -> int:
+    """``write`` from dumped values, a batch of articles at a time (as
+    ``storage.export_rows.ExportRows.batches`` reads them); the same bytes as ``write``."""
+    write_header(out, schema=schema, annotators=annotators)
     count = 0
-    for article, sets in records:
-        ordered = sorted(sets, key=lambda s: (str(s.kind), s.annotator_id, s.id))
-        out.write(
-            _line(
-                {
-                    "article": article.model_dump(mode="json"),
-                    "sets": [_dump_set(s) for s in ordered],
-                }
-            )
-        )
-        count += 1
+    for batch in batches:
+        out.write(b"".join([record_line(article, sets) for article, sets in batch]))
+        count += len(batch)
     return count
-
-
-def _dump_set(annotation_set: AnnotationSet) -> dict[str, Any]:
-    data = annotation_set.model_dump(mode="json")
-    data["stances"].sort(key=lambda s: s["id"])
-    return data
 
 
 def is_native(first_line: bytes) -> bool:
@@ -123,12 +161,21 @@ def read(path: Path, stream: IO[bytes]) -> tuple[Header, Iterator[ArticleRecord]
                 f"(this version reads {FORMAT_VERSION})",
                 line=number,
             )
+        listed = data.get("annotators", [])
+        if not isinstance(listed, list):
+            raise FormatError(path, '"annotators" must be a list', line=number)
         try:
             schema = Schema.from_dict(data.get("schema"), source="schema")
-            annotators = [Annotator.model_validate(a) for a in data.get("annotators", [])]
+            annotators = [Annotator.model_validate(a) for a in listed]
         except (InvalidDataError, ValidationError) as error:
             message = explain(error) if isinstance(error, ValidationError) else str(error)
             raise FormatError(path, message, line=number) from None
+        if any("\x00" in a.name for a in annotators):
+            raise FormatError(path, "an annotator name holds a NUL character", line=number)
+        ids = [a.id for a in annotators]
+        if len(set(ids)) != len(ids):
+            twice = sorted({i for i in ids if ids.count(i) > 1})
+            raise FormatError(path, f"annotator id {twice[0]} is listed twice", line=number)
         header = Header(schema, annotators)
         break
     if header is None:
@@ -139,9 +186,17 @@ def read(path: Path, stream: IO[bytes]) -> tuple[Header, Iterator[ArticleRecord]
             if not raw.strip():
                 continue
             data = _parse(path, number, raw)
+            listed = data.get("sets", [])
+            if not isinstance(listed, list):
+                raise FormatError(path, '"sets" must be a list', line=number)
+            given = data.get("article")
+            if isinstance(given, dict) and too_deep(given.get("meta"), MAX_META_DEPTH):
+                raise FormatError(
+                    path, f"article.meta nests deeper than {MAX_META_DEPTH} levels", line=number
+                )
             try:
                 article = Article.model_validate(data.get("article"))
-                sets = [AnnotationSet.model_validate(s) for s in data.get("sets", [])]
+                sets = [AnnotationSet.model_validate(s) for s in listed]
             except ValidationError as error:
                 raise FormatError(path, explain(error), line=number) from None
             for annotation_set in sets:

@@ -26,9 +26,13 @@ Files: ``{split}.spacy``; a split with more than ``options.shard_size`` document
 ``{split}-000.spacy``, ``{split}-001.spacy``... (``spacy train`` accepts the folder). Each file
 holds what ``DocBin(store_user_data=True).to_disk`` would write for its documents (it
 decompresses to the very same bytes), but is built without ``DocBin``: only the tokenizer runs
-(``nlp.make_doc``); a shard keeps per document only its serialised user data and span groups,
-while a background thread builds the token rows chunk by chunk and compresses them as they come
-(zlib releases the GIL, so this overlaps the tokenizer; level ``TOKENS_LEVEL`` for the rows).
+(``nlp.make_doc``), and the span groups are serialised without making ``Span`` objects
+(``span_groups_bytes``). ``DocRenderer`` makes each document ready in plain values
+(``Rendered``: token rows, user data and span groups as bytes), in this process or in an
+export's worker process (``services.export_parallel``); ``Shards`` keeps per document only its
+serialised user data and span groups, while a background thread builds the token rows chunk by
+chunk and compresses them as they come (zlib releases the GIL, so this overlaps the tokenizer;
+level ``TOKENS_LEVEL`` for the rows).
 
 The blank pipelines, the optional-import helper and the span alignment here are shared with the
 CoNLL and Hugging Face writers.
@@ -38,8 +42,10 @@ from __future__ import annotations
 
 import importlib
 import queue
+import struct
 import threading
 import zlib
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -100,7 +106,8 @@ class BlankPipelines:
     ) -> None:
         self._spacy = optional_import("spacy", fmt, "spacy")
         self._fallback = fallback
-        self._report = report
+        #: Where fallback notes go (a block export points it at each block's own report).
+        self.report = report
         self._sentencizer = sentencizer
         self._by_lang: dict[str, Any] = {}
 
@@ -129,7 +136,7 @@ class BlankPipelines:
             if nlp is None:
                 raise AnnotatorError(f"spaCy has no blank pipeline for language {self._fallback!r}")
             self._by_lang[self._fallback] = nlp
-        self._report.notes.append(
+        self.report.notes.append(
             f"spaCy has no blank pipeline for language {lang or '(none)'!r} without extra "
             f"packages: tokenised as {self._fallback!r}"
         )
@@ -181,16 +188,41 @@ def align(
 
 
 class Aligner:
-    """Character spans of one ``Doc`` -> ``TokenSpan`` (see ``align``)."""
+    """Character spans of one ``Doc`` -> ``TokenSpan`` (see ``align``).
 
-    def __init__(self, doc: Any, mode: str, report: ExportReport) -> None:
+    With ``bounds`` (every token's start and end offset, and the text), a span on token
+    boundaries whose edge tokens are not whitespace is taken as it is, without ``align``.
+    """
+
+    def __init__(
+        self,
+        doc: Any,
+        mode: str,
+        report: ExportReport,
+        bounds: tuple[list[int], list[int], str] | None = None,
+    ) -> None:
         self.doc = doc
         self._mode = mode
         self._report = report
+        self._bounds = bounds
 
     def span(
         self, chars: tuple[int, int], label: str, what: str, *, item_id: str = "", kb_id: str = ""
     ) -> TokenSpan | None:
+        if self._bounds is not None:
+            starts, ends, text = self._bounds
+            start, end = chars
+            first = bisect_left(starts, start)
+            last = bisect_right(starts, end - 1) - 1  # the token holding the last character
+            if (
+                first < len(starts)
+                and starts[first] == start
+                and last >= first
+                and ends[last] == end
+                and not text[start : ends[first]].isspace()
+                and not text[starts[last] : end].isspace()
+            ):
+                return TokenSpan(first, last + 1, label, item_id, kb_id)
         tokens = align(self.doc, chars[0], chars[1], what, self._mode, self._report)
         if tokens is None:
             return None
@@ -238,34 +270,35 @@ def _spans(doc: Any, spans: Iterable[TokenSpan]) -> list[Any]:
     ]
 
 
+#: Span groups by name, in the order ``doc.spans`` gets them.
+Groups = dict[str, list[TokenSpan]]
+
+
 def _annotate(
     aligner: Aligner, document: ExportDocument, options: ExportOptions, report: ExportReport
-) -> tuple[list[TokenSpan] | None, list[TokenSpan]]:
-    """The span groups of ``options.layers`` on ``aligner.doc``, reported and counted.
+) -> tuple[list[TokenSpan] | None, Groups]:
+    """The span groups of ``options.layers`` for ``aligner.doc``, reported and counted.
 
     Returns the entities (the mentions without overlaps, for ``doc.ents``; None without the
-    entities layer) and every span put in a group.
+    entities layer) and the groups (not yet on the ``Doc``: see ``build_doc``).
     """
     entities: list[TokenSpan] | None = None
-    grouped: list[TokenSpan] = []
+    groups: Groups = {}
     if "entities" in options.layers:
-        entities, mentions = _add_entities(aligner, document, report)
-        grouped += mentions
+        entities, groups["mentions"] = _add_entities(aligner, document, report)
     if "quotes" in options.layers:
-        grouped += _add_quotes(aligner, document, report)
+        groups["quotes"], groups["cues"] = _add_quotes(aligner, document, report)
     if "stances" in options.layers:
-        grouped += _add_evidence(aligner, document, report)
-    return entities, grouped
+        groups["evidence"] = _add_evidence(aligner, document, report)
+    return entities, groups
 
 
 def _add_entities(
     aligner: Aligner, document: ExportDocument, report: ExportReport
 ) -> tuple[list[TokenSpan], list[TokenSpan]]:
     """Span group ``mentions``: (the entities for ``doc.ents``, every mention)."""
-    doc = aligner.doc
     mentions = mention_token_spans(aligner, document.annotation_set)
     kept, rejected = without_overlaps(mentions)
-    doc.spans["mentions"] = _spans(doc, mentions)
     if rejected:
         report.drop(OVERLAP_REASON, len(rejected))
     for span in mentions:
@@ -275,7 +308,8 @@ def _add_entities(
 
 def _add_quotes(
     aligner: Aligner, document: ExportDocument, report: ExportReport
-) -> list[TokenSpan]:
+) -> tuple[list[TokenSpan], list[TokenSpan]]:
+    """Span groups ``quotes`` and ``cues``."""
     quotes: list[TokenSpan] = []
     cues: list[TokenSpan] = []
     for quote in document.annotation_set.quotes:
@@ -292,14 +326,13 @@ def _add_quotes(
         if cue is not None:
             cues.append(cue)
             report.count(document.split, "cues", CUE_LABEL)
-    aligner.doc.spans["quotes"] = _spans(aligner.doc, quotes)
-    aligner.doc.spans["cues"] = _spans(aligner.doc, cues)
-    return quotes + cues
+    return quotes, cues
 
 
 def _add_evidence(
     aligner: Aligner, document: ExportDocument, report: ExportReport
 ) -> list[TokenSpan]:
+    """Span group ``evidence``."""
     evidence: list[TokenSpan] = []
     for stance in document.annotation_set.stances:
         for item in stance.evidence:
@@ -309,8 +342,39 @@ def _add_evidence(
             if made is not None:
                 evidence.append(made)
         report.count(document.split, "stances", stance.polarity)
-    aligner.doc.spans["evidence"] = _spans(aligner.doc, evidence)
     return evidence
+
+
+_PACK_SPAN = struct.Struct(">QQQllll").pack
+
+
+def span_groups_bytes(
+    groups: Groups, starts: list[int], ends: list[int], string_id: Callable[[str], int]
+) -> bytes:
+    """What ``doc.spans.to_bytes()`` gives once ``groups`` are set as ``doc.spans[name] =
+    [Span(doc, start, end, label=..., kb_id=..., span_id=...)]``, without making the spans:
+    ``starts`` and ``ends`` are the tokens' character offsets, ``string_id`` is
+    ``StringStore.add`` (``SpanGroups.to_bytes``, ``SpanGroup.to_bytes`` of spaCy 3)."""
+    dumps = optional_import("srsly", FORMAT, "spacy").msgpack_dumps
+    if not groups:
+        return bytes(dumps([]))
+    message: dict[bytes, list[str]] = {}
+    for name, spans in groups.items():
+        packed = [
+            _PACK_SPAN(
+                string_id(span.item_id),
+                string_id(span.kb_id),
+                string_id(span.label),
+                span.start,
+                span.end,
+                starts[span.start],
+                ends[span.end - 1],
+            )
+            for span in spans
+        ]
+        group = dumps({"name": name, "attrs": {}, "spans": packed})
+        message.setdefault(group, []).append(name)
+    return bytes(dumps(message))
 
 
 def _span_of(mention: Mention | None) -> JsonSpan | None:
@@ -382,7 +446,9 @@ def build_doc(
 ) -> Any:
     """The ``Doc`` for one document, with entities, span groups and ``user_data``."""
     doc = nlp.make_doc(document.article.text)
-    entities, _grouped = _annotate(Aligner(doc, options.align, report), document, options, report)
+    entities, groups = _annotate(Aligner(doc, options.align, report), document, options, report)
+    for name, spans in groups.items():
+        doc.spans[name] = _spans(doc, spans)
     if entities is not None:
         doc.ents = _spans(doc, entities)
     doc.user_data[USER_DATA_KEY] = links(document, options.layers)
@@ -642,27 +708,20 @@ class _Shard:
         #: The string ids in the rows' ORTH and NORM columns, by their ``StringStore``.
         self._ids: dict[int, tuple[Any, set[int]]] = {}
 
-    def add(
-        self,
-        doc: Any,
-        rows: Any,
-        spaces: bytes,
-        user_data: bytes,
-        entities: list[tuple[int, int, int, int, int]] | None = None,
-    ) -> None:
-        """One document as ``DocBin.add`` takes it: its token rows, trailing spaces (one byte
-        per token) and serialised user data. ``rows`` has every column, or just the ``read``
-        ones (the others zero) and ``entities`` then gives the entity columns: None without
-        entities, else ``(start, end, label id, kb id, span id)`` per entity. The strings go to
-        ``strings``, but for the token texts and norms: the worker takes those from the rows."""
+    def add(self, rendered: Rendered, store: Any) -> None:
+        """One document as ``DocBin.add`` takes it (see ``Rendered``); ``store`` is the
+        ``StringStore`` that knows the strings of its rows' ORTH and NORM ids. The other
+        strings go to ``strings``; the compressing thread takes those from the rows."""
         self.count += 1
+        rows = rendered.rows
         self._lengths.append(len(rows))
-        self._spaces.append(spaces)
-        self._flags.append({"has_unknown_spaces": doc.has_unknown_spaces})
-        self._cats.append(doc.cats)
-        self._user_data.append(user_data)
-        self._span_groups.append(doc.spans.to_bytes())
-        self._chunk.add(doc.vocab.strings, rows, entities)
+        self._spaces.append(rendered.spaces)
+        self._flags.append({"has_unknown_spaces": rendered.has_unknown_spaces})
+        self._cats.append(rendered.cats)
+        self._user_data.append(rendered.user_data)
+        self._span_groups.append(rendered.span_groups)
+        self.strings |= rendered.strings
+        self._chunk.add(store, rows, rendered.entities)
         if self._chunk.rows * 8 * len(self.attrs) >= CHUNK_BYTES:
             self._send()
 
@@ -739,38 +798,64 @@ def _blocks(pieces: Iterable[bytes], size: int = 1 << 20) -> Iterator[bytes]:
         yield bytes(block)
 
 
-class _Shards:
-    """The open shard of each split; a full one is written out before the next doc."""
+class Rendered(NamedTuple):
+    """One document made ready for a shard, in plain values (it may be made in another
+    process): what ``DocBin.add`` keeps of its ``Doc``."""
 
-    def __init__(self, out_dir: Path, shard_size: int, report: ExportReport) -> None:
+    split: str
+    #: Token rows: every ``DocBin`` column, or just the ``read`` ones (``_Columns``).
+    rows: Any
+    #: One byte per token: whether a space follows it.
+    spaces: bytes
+    user_data: bytes
+    span_groups: bytes
+    #: None without entities, else ``(start, end, label id, kb id, span id)`` per entity
+    #: (then ``rows`` has just the ``read`` columns).
+    entities: list[tuple[int, int, int, int, int]] | None
+    #: The strings of the document besides its tokens' texts and norms.
+    strings: frozenset[str]
+    has_unknown_spaces: bool
+    cats: dict[str, float]
+
+
+class DocRenderer:
+    """``ExportDocument`` -> ``Rendered``: tokenised (only the tokenizer runs), aligned and
+    serialised as ``build_doc`` and ``DocBin.add`` would; a part of the work that runs the same
+    in any process, the shards being written by ``write`` or an export's main process."""
+
+    def __init__(self, options: ExportOptions, report: ExportReport) -> None:
+        check_align(options)
+        self.options = options
+        self.pipelines = BlankPipelines(FORMAT, options.lang, report)
         tokens = optional_import("spacy.tokens", FORMAT, "spacy")
         ids = optional_import("spacy.attrs", FORMAT, "spacy").IDS
+        self._tokenizer = optional_import("spacy.tokenizer", FORMAT, "spacy").Tokenizer
         _cache_msgpack_extensions()
         self._dumps = optional_import("srsly", FORMAT, "spacy").msgpack_dumps
-        self._columns = _Columns.of(tokens.DocBin(store_user_data=True).attrs)
+        self.columns = _Columns.of(tokens.DocBin(store_user_data=True).attrs)
         self._spacy_attr = ids["SPACY"]
+        #: ORTH, NORM, SENT_START, SPACY, then each token's character offset and length.
+        self._read_attrs = [*self.columns.read_attrs, ids["IDX"], ids["LENGTH"]]
         #: ``StringStore.add`` of the entity labels and ids, per store (by its id()).
         self._string_ids: dict[int, dict[str, int]] = {}
-        self._out_dir = out_dir
-        self._size = max(1, shard_size)
-        self._report = report
-        self._open: dict[str, _Shard] = {}
-        self._written: dict[str, int] = {}
-        self._worker = BackgroundJobs("spacy-docbin")
 
-    def _shard(self, split: str) -> _Shard:
-        current = self._open.get(split)
-        if current is not None and current.count >= self._size:
-            self._flush(split, current, f"{split}-{self._written.get(split, 0):03d}.spacy")
-            current = None
-        if current is None:
-            current = self._open[split] = _Shard(self._columns, self._worker)
-        return current
+    def rendered(
+        self, documents: Iterable[ExportDocument], report: ExportReport
+    ) -> Iterator[tuple[Rendered, Any]]:
+        """Each document made ready, with the ``StringStore`` of its rows' strings."""
+        self.pipelines.report = report
+        for document in documents:
+            split = check_split(document.split)
+            nlp = self.pipelines.for_article(document.article)
+            if type(nlp.tokenizer) is self._tokenizer:
+                yield self._quick(split, nlp, document, report), nlp.vocab.strings
+            else:
+                doc = build_doc(nlp, document, self.options, report)
+                yield self._of_doc(split, doc), doc.vocab.strings
 
-    def add(self, split: str, doc: Any) -> None:
-        """Add any ``Doc``, as ``DocBin.add`` does."""
-        shard = self._shard(split)
-        attrs = self._columns.attrs
+    def _of_doc(self, split: str, doc: Any) -> Rendered:
+        """Any ``Doc``, as ``DocBin.add`` takes it."""
+        attrs = self.columns.attrs
         rows = doc.to_array(attrs).reshape((len(doc), len(attrs)))
         texts: set[str] = set()
         for token in doc:
@@ -795,37 +880,61 @@ class _Shards:
                     texts.add(span.kb_id_)
                 if span.id in strings:
                     texts.add(span.id_)
-        shard.strings |= texts
-        spaces = doc.to_array(self._spacy_attr).astype(bool).tobytes()
-        shard.add(doc, rows, spaces, self._dumps(doc.user_data))
+        return Rendered(
+            split,
+            rows,
+            doc.to_array(self._spacy_attr).astype(bool).tobytes(),
+            self._dumps(doc.user_data),
+            doc.spans.to_bytes(),
+            None,
+            frozenset(texts),
+            doc.has_unknown_spaces,
+            doc.cats,
+        )
 
-    def add_document(
-        self,
-        split: str,
-        nlp: Any,
-        document: ExportDocument,
-        options: ExportOptions,
-        report: ExportReport,
-    ) -> None:
-        """Add ``build_doc(nlp, document...)`` the quick way, for a pipeline whose tokenizer is
+    def _quick(
+        self, split: str, nlp: Any, document: ExportDocument, report: ExportReport
+    ) -> Rendered:
+        """``build_doc(nlp, document...)`` the quick way, for a pipeline whose tokenizer is
         spaCy's own ``Tokenizer`` class: its special cases may set only ORTH and NORM, so of the
         ``DocBin`` columns only ``_SET_BY_TOKENIZER`` can be set. ``doc.ents`` is not set: its
         token columns (ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID) are filled as ``Doc.set_ents``
         fills them, and the strings are taken from the spans, not token by token."""
-        shard = self._shard(split)
-        doc = nlp.make_doc(document.article.text)
-        aligner = Aligner(doc, options.align, report)
-        entities, grouped = _annotate(aligner, document, options, report)
-        user_data = self._dumps({USER_DATA_KEY: links(document, options.layers)})
-        attrs = self._columns.read_attrs
+        options = self.options
+        text = document.article.text
+        doc = nlp.make_doc(text)
+        attrs = self._read_attrs
         read = doc.to_array(attrs).reshape((len(doc), len(attrs)))
+        starts = read[:, 4].tolist()
+        ends = (read[:, 4] + read[:, 5]).tolist()
+        aligner = Aligner(doc, options.align, report, (starts, ends, text))
+        entities, groups = _annotate(aligner, document, options, report)
+        user_data = self._dumps({USER_DATA_KEY: links(document, options.layers)})
         texts = {""}  # the tag, lemma, morph and dep of every token
-        for span in grouped:  # the span groups' strings
-            texts.update((span.label, span.kb_id, span.item_id))
-        shard.strings |= texts
-        spaces = read[:, 3].astype(bool).tobytes()
-        ids = None if entities is None else self._entity_ids(entities, doc.vocab.strings)
-        shard.add(doc, read[:, :3], spaces, user_data, ids)
+        for spans in groups.values():  # the span groups' strings
+            for span in spans:
+                texts.update((span.label, span.kb_id, span.item_id))
+        strings = doc.vocab.strings
+        known = self._string_ids.setdefault(id(strings), {})
+
+        def string_id(value: str) -> int:
+            found = known.get(value)
+            if found is None:
+                found = known[value] = strings.add(value)
+            return found
+
+        ids = None if entities is None else self._entity_ids(entities, strings)
+        return Rendered(
+            split,
+            read[:, :3],
+            read[:, 3].astype(bool).tobytes(),
+            user_data,
+            span_groups_bytes(groups, starts, ends, string_id),
+            ids,
+            frozenset(texts),
+            doc.has_unknown_spaces,
+            doc.cats,
+        )
 
     def _entity_ids(
         self, entities: list[TokenSpan], strings: Any
@@ -842,6 +951,36 @@ class _Shards:
                 ids.append(found)
             out.append((span.start, span.end, ids[0], ids[1], ids[2]))
         return out
+
+
+class Shards:
+    """The open shard of each split; a full one is written out before the next document.
+    Takes ``Rendered`` documents in order (from ``DocRenderer``, here or in another process)."""
+
+    def __init__(self, out_dir: Path, shard_size: int, report: ExportReport) -> None:
+        tokens = optional_import("spacy.tokens", FORMAT, "spacy")
+        self.columns = _Columns.of(tokens.DocBin(store_user_data=True).attrs)
+        self._out_dir = out_dir
+        self._size = max(1, shard_size)
+        self._report = report
+        self._open: dict[str, _Shard] = {}
+        self._written: dict[str, int] = {}
+        self._worker = BackgroundJobs("spacy-docbin")
+
+    def _shard(self, split: str) -> _Shard:
+        current = self._open.get(split)
+        if current is not None and current.count >= self._size:
+            self._flush(split, current, f"{split}-{self._written.get(split, 0):03d}.spacy")
+            current = None
+        if current is None:
+            current = self._open[split] = _Shard(self.columns, self._worker)
+        return current
+
+    def add(self, rendered: Rendered, store: Any) -> None:
+        """Add one document (counted in ``report.documents``); ``store`` knows its rows'
+        ORTH and NORM strings."""
+        self._shard(rendered.split).add(rendered, store)
+        self._report.documents[rendered.split] += 1
 
     def close(self) -> None:
         for split, current in list(self._open.items()):
@@ -883,20 +1022,12 @@ def write(
     report: ExportReport,
 ) -> None:
     """Write ``{split}.spacy`` (or shards) into ``out_dir``, streaming ``documents``."""
-    check_align(options)
-    pipelines = BlankPipelines(FORMAT, options.lang, report)
+    renderer = DocRenderer(options, report)
     out_dir.mkdir(parents=True, exist_ok=True)
-    shards = _Shards(out_dir, options.shard_size, report)
-    tokenizer = optional_import("spacy.tokenizer", FORMAT, "spacy").Tokenizer
+    shards = Shards(out_dir, options.shard_size, report)
     try:
-        for document in documents:
-            split = check_split(document.split)
-            nlp = pipelines.for_article(document.article)
-            if type(nlp.tokenizer) is tokenizer:
-                shards.add_document(split, nlp, document, options, report)
-            else:
-                shards.add(split, build_doc(nlp, document, options, report))
-            report.documents[split] += 1
+        for rendered, store in renderer.rendered(documents, report):
+            shards.add(rendered, store)
     except BaseException:
         shards.abandon()
         raise

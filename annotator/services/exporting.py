@@ -1,4 +1,8 @@
-"""Exporting a project: the native JSONL (lossless reference format)."""
+"""Exporting a project: the native JSONL (lossless reference format) and training datasets.
+
+Large exports are rendered in blocks, here and in a worker process (``export_parallel``); the
+files are byte for byte those of an export in one process.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,14 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from annotator import __version__
-from annotator.domain.annotations import AnnotationSet, SetKind, SetStatus
-from annotator.domain.article import Article
+from annotator.domain.annotations import SetKind, SetStatus
 from annotator.domain.base import utc_now
 from annotator.domain.errors import AnnotatorError
 from annotator.formats import native_jsonl
@@ -28,8 +32,10 @@ from annotator.formats.export_types import (
     ExportOptions,
 )
 from annotator.formats.export_types import ExportReport as WriterReport
+from annotator.services import export_parallel
 from annotator.storage.annotation_sets import SetInfo
 from annotator.storage.articles import ArticleSummary
+from annotator.storage.export_rows import ExportRows
 from annotator.storage.project import Project
 
 EXPORT_FORMATS = ("jsonl",)
@@ -73,25 +79,51 @@ def export_project(
         raise AnnotatorError(
             f"unknown export format {fmt!r}; this version writes {', '.join(EXPORT_FORMATS)}"
         )
-    sets_written = 0
+    # Rows straight into dicts (no model per item), a block of articles at a time, rendered
+    # here and (for a large project) in a worker process too; written in project order.
+    pool = export_parallel.start_worker(project, "jsonl", ExportOptions(), project.articles.count())
+    try:
+        ranges = ExportRows(project.database).ranges(batch=LOAD_BATCH)
+        articles, sets_written = _write_native(project, out, ranges, pool, progress)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return ExportReport(out, fmt, articles, sets_written)
 
-    def records() -> Iterator[tuple[Article, list[AnnotationSet]]]:
-        nonlocal sets_written
-        for article in project.articles.iter_all():
-            sets = [project.sets.load(info.id) for info in project.sets.for_article(article.id)]
-            sets_written += len(sets)
-            if progress is not None:
-                progress(1)
-            yield article, sets
 
+def _write_native(
+    project: Project,
+    out: Path,
+    ranges: list[tuple[int, int]],
+    pool: ProcessPoolExecutor | None,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, int]:
+    """Write the native JSONL of ``project`` block by block: (articles, sets) written."""
+    articles = sets_written = 0
     with atomic_output(out) as stream:
-        count = native_jsonl.write(
-            stream,
-            schema=project.schema,
-            annotators=project.annotators.list(),
-            records=records(),
+        native_jsonl.write_header(
+            stream, schema=project.schema, annotators=project.annotators.list()
         )
-    return ExportReport(out, fmt, count, sets_written)
+
+        def consume(block: export_parallel.Block, result: export_parallel.BlockResult) -> None:
+            nonlocal articles, sets_written
+            lines, count, sets = result.payload
+            stream.write(lines)
+            articles += count
+            sets_written += sets
+            if progress is not None:
+                progress(count)
+
+        export_parallel.run_blocks(
+            project,
+            "jsonl",
+            ExportOptions(),
+            (export_parallel.Block([span], 0) for span in ranges),
+            consume,
+            renderer=export_parallel.make_renderer("jsonl", ExportOptions()),
+            pool=pool,
+        )
+    return articles, sets_written
 
 
 # -- dataset exports: choose sets, split leak-free, hand to a writer, write a manifest -----------
@@ -301,6 +333,27 @@ def export_dataset(
     if out.exists() and any(out.iterdir()):
         raise AnnotatorError(f"{out}: the folder is not empty; choose a new or empty folder")
     module = importlib.import_module(WRITERS[request.fmt][0])
+    pool = None
+    if request.fmt in export_parallel.BLOCK_FORMATS:
+        pool = export_parallel.start_worker(
+            project, request.fmt, request.options, project.articles.count()
+        )
+    try:
+        return _export_dataset(project, request, module, pool, progress, cancelled)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _export_dataset(
+    project: Project,
+    request: DatasetRequest,
+    module: Any,
+    pool: ProcessPoolExecutor | None,
+    progress: Callable[[int], None] | None,
+    cancelled: Callable[[], bool] | None,
+) -> WriterReport:
+    out = request.out
     summaries = project.articles.summaries()
     assignment = assign_splits(
         summaries, request.splits, split_by=request.split_by, seed=request.seed
@@ -315,55 +368,61 @@ def export_dataset(
     report = WriterReport(format=request.fmt, out=out)
     skipped: Counter[str] = Counter()
 
-    def documents() -> Iterator[ExportDocument]:
-        # Read in batches (sets listed, chosen and loaded for LOAD_BATCH articles at a time,
-        # annotator names once): a few queries per batch instead of a dozen per article.
+    def chosen() -> Iterator[tuple[str, list[tuple[str, str]], str]]:
+        # Sets listed and chosen for LOAD_BATCH articles at a time, annotator names once.
         names = {a.id: a.name for a in project.annotators.list()}
         for split, _share in request.splits:
             ids = members[split]
             for start in range(0, len(ids), LOAD_BATCH):
                 batch = ids[start : start + LOAD_BATCH]
                 infos = project.sets.infos_for_articles(batch)
-                chosen = {
-                    article_id: _choose_sets(
+                for article_id in batch:
+                    pairs = _choose_sets(
                         project,
                         article_id,
                         request.source,
                         infos=infos.get(article_id, []),
                         names=names,
                     )
-                    for article_id in batch
-                }
-                sets = project.sets.load_many(
-                    [set_id for pairs in chosen.values() for set_id, _ in pairs],
-                    infos={info.id: info for found in infos.values() for info in found},
-                )
-                for article_id in batch:
-                    if cancelled is not None and cancelled():
-                        raise AnnotatorError("export cancelled")
-                    pairs = chosen[article_id]
                     if not pairs:
                         skipped["articles without a set for this source"] += 1
-                    article = project.articles.get(article_id) if pairs else None
-                    for _set_id, whose in pairs:
-                        annotation_set = next(sets)
-                        if annotation_set.count() == 0 and annotation_set.status is SetStatus.TODO:
-                            skipped["sets not started (todo, no labels)"] += 1
-                            continue
-                        assert article is not None
-                        yield ExportDocument(article, annotation_set, whose, split)
-                    if progress is not None:
-                        progress(1)
+                    yield article_id, pairs, split
+
+    def documents() -> Iterator[ExportDocument]:
+        # Loaded a block at a time: a few queries per block instead of a dozen per article.
+        for block in export_parallel.block_specs(chosen(), LOAD_BATCH):
+            loaded, todo = export_parallel.load_documents(project, block.specs)
+            if todo:
+                skipped[export_parallel.SKIPPED_TODO] += todo
+            for document in loaded:
+                if cancelled is not None and cancelled():
+                    raise AnnotatorError("export cancelled")
+                yield document
+            if progress is not None:
+                progress(block.articles)
 
     staging = out.with_name(f".{out.name}.partial")
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     try:
-        kwargs = {}
-        if request.fmt == "hf":
-            kwargs["labels"] = _tag_labels(project, request.options.tag_layer)
-        module.write(documents(), staging, request.options, report, **kwargs)
+        if request.fmt in export_parallel.BLOCK_FORMATS:
+            _write_in_blocks(
+                project,
+                request,
+                report,
+                staging,
+                export_parallel.block_specs(chosen()),
+                skipped,
+                pool=pool,
+                progress=progress,
+                cancelled=cancelled,
+            )
+        else:
+            kwargs = {}
+            if request.fmt == "hf":
+                kwargs["labels"] = _tag_labels(project, request.options.tag_layer)
+            module.write(documents(), staging, request.options, report, **kwargs)
         report.notes.extend(f"{reason}: {count}" for reason, count in sorted(skipped.items()))
         _write_manifest(project, request, report, staging)
         if out.exists():
@@ -375,6 +434,47 @@ def export_dataset(
     report.out = out
     report.files = [out / path.relative_to(staging) for path in report.files]
     return report
+
+
+def _write_in_blocks(
+    project: Project,
+    request: DatasetRequest,
+    report: WriterReport,
+    folder: Path,
+    blocks: Iterator[export_parallel.Block],
+    skipped: Counter[str],
+    *,
+    pool: ProcessPoolExecutor | None,
+    progress: Callable[[int], None] | None,
+    cancelled: Callable[[], bool] | None,
+) -> None:
+    """CoNLL or spaCy written block by block (see ``export_parallel``), with a worker process
+    in ``pool``: the same files and report as ``module.write`` over the documents."""
+    renderer = export_parallel.make_renderer(request.fmt, request.options)
+    sink = renderer.sink(folder, request.options, report)
+
+    def consume(block: export_parallel.Block, result: export_parallel.BlockResult) -> None:
+        export_parallel.merge_report(report, result.report)
+        skipped.update(result.skipped)
+        renderer.add(sink, result.payload)
+        if progress is not None:
+            progress(block.articles)
+
+    try:
+        export_parallel.run_blocks(
+            project,
+            request.fmt,
+            request.options,
+            blocks,
+            consume,
+            renderer=renderer,
+            pool=pool,
+            cancelled=cancelled,
+        )
+    except BaseException:
+        renderer.finish(sink, failed=True)
+        raise
+    renderer.finish(sink, failed=False)
 
 
 def _tag_labels(project: Project, tag_layer: str) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,8 @@ _COLUMNS = (
     "id, text, sha256, title, source, author, published, url, language, external_id, meta, "
     "created_at"
 )
+#: Ids per ``IN (...)`` list of ``get_many`` (well below SQLite's limit on parameters).
+_MANY = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,23 @@ def _article(row: tuple[Any, ...]) -> Article:
         meta=load_json(str(meta)),
         created_at=load_time(str(created)),
     )
+
+
+_ARTICLE_FIELDS = tuple(Article.model_fields)
+
+
+def _trusted_article(row: tuple[Any, ...]) -> Article:
+    """``_article`` without ``model_construct``'s per-field work (a tenth of its cost, for bulk
+    reads): the same values, every field set, straight from the table's checked columns."""
+    values = dict(zip(_ARTICLE_FIELDS, row, strict=True))
+    values["meta"] = load_json(str(values["meta"]))
+    values["created_at"] = load_time(str(values["created_at"]))
+    article = Article.__new__(Article)
+    object.__setattr__(article, "__dict__", values)
+    object.__setattr__(article, "__pydantic_fields_set__", set(_ARTICLE_FIELDS))
+    object.__setattr__(article, "__pydantic_extra__", None)
+    object.__setattr__(article, "__pydantic_private__", None)
+    return article
 
 
 class ArticleRepository:
@@ -119,6 +138,23 @@ class ArticleRepository:
         if row is None:
             raise NotFoundError(f"no article with id {article_id}")
         return _article(row)
+
+    def get_many(self, article_ids: Sequence[str]) -> list[Article]:
+        """The articles of ``article_ids`` in that order (repeats included), a query per
+        ``_MANY`` ids; an unknown id raises ``NotFoundError``."""
+        found: dict[str, Article] = {}
+        unique = list(dict.fromkeys(article_ids))
+        for start in range(0, len(unique), _MANY):
+            chunk = unique[start : start + _MANY]
+            marks = ", ".join("?" * len(chunk))
+            for row in self._conn.execute(
+                f"SELECT {_COLUMNS} FROM articles WHERE id IN ({marks})", chunk
+            ):
+                found[row[0]] = _trusted_article(row)
+        missing = [article_id for article_id in unique if article_id not in found]
+        if missing:
+            raise NotFoundError(f"no article with id {missing[0]}")
+        return [found[article_id] for article_id in article_ids]
 
     def find_by_sha256(self, sha256: str) -> str | None:
         row = self._conn.execute("SELECT id FROM articles WHERE sha256 = ?", (sha256,)).fetchone()
