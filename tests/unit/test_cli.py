@@ -26,7 +26,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def ok(*args: str, cwd: Path) -> str:
     result = run(*args, cwd=cwd)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stderr + result.stdout
     return result.stdout
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,19 +11,9 @@ from annotator.domain.annotations import AnnotationSet, DocumentLabel, Mention, 
 from annotator.domain.article import Article
 from annotator.domain.schema import default_schema
 from annotator.storage.project import Project
+from tests.unit.test_cli import run
 
 TEXT = "Putin met Kim in Pyongyang. Seoul said nothing."
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "annotator", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _labels(article: Article, annotator_id: str, spans, genre: str) -> AnnotationSet:

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from annotator.domain.annotations import Mention
 from annotator.services.annotation import ArticleSession
 from annotator.storage.project import Project
-from tests.unit.test_cli import SAMPLES
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "annotator", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def ok(*args: str, cwd: Path) -> str:
-    result = run(*args, cwd=cwd)
-    assert result.returncode == 0, result.stderr + result.stdout
-    return result.stdout
+from tests.unit.test_cli import SAMPLES, ok, run
 
 
 def label_first_article(path: Path, name: str, start: int, end: int) -> None:

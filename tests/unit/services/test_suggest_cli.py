@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,20 +12,10 @@ from annotator.resources import resource
 from annotator.services.model_suggestions import ModelSuggester, installed_models
 from annotator.services.suggestions import SuggestionKind, pre_annotate
 from annotator.storage.project import Project
+from tests.unit.test_cli import run
 
 SAMPLES = Path(str(resource("samples", "articles.jsonl")))
 QUOTES = Path(str(resource("samples", "quotes.jsonl")))
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "annotator", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture
