@@ -116,6 +116,13 @@ class QtBarChart(pg.PlotWidget):  # type: ignore[misc]
             self._legend = self.addLegend(
                 offset=(40, 2), labelTextColor=self._text, colCount=len(series)
             )
+        if not categories:  # (pyqtgraph's bars fail on empty lists) nothing to draw yet
+            empty = pg.TextItem("nothing yet", color=self._text, anchor=(0.5, 0.5))
+            empty.setPos(0, 0.5)
+            self.addItem(empty)
+            self.setXRange(-1, 1)
+            self.setYRange(0, 1)
+            return
         for n, (name, values, colors) in enumerate(series):
             xs = [i - 0.4 + self._width * (n + 0.5) for i in range(len(categories))]
             bars = pg.BarGraphItem(

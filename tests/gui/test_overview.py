@@ -180,3 +180,14 @@ def test_the_stats_json_keeps_its_keys_and_adds_progress(project: Project, progr
     assert data["status"]["done"] == 6  # sets, as before: 3 + 1 + 2
     assert data["articles_by_status"]["needs_rework"] == 1
     assert data["unsure_by_article"][0]["unsure"] >= data["unsure_by_article"][-1]["unsure"]
+
+
+def test_a_project_with_nothing_labelled_yet_opens_its_overview(
+    qtbot, project: Project, make_window
+) -> None:
+    window: QtMainWindow = make_window("alice")
+    window.actions_by_name["Overview"].trigger()
+    overview = window.project_setup.overview
+    qtbot.waitExposed(overview)
+    assert overview.isVisible()
+    assert int(overview.unsure_button.text().split("\n")[0]) == 0

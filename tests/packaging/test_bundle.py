@@ -53,7 +53,7 @@ FORBIDDEN = (
     "PyInstaller",
     "tkinter",
 )
-MAX_BUNDLE_MB = 220
+MAX_BUNDLE_MB = 250  # 219 MB in Nov 2026; numpy (agreement, charts) is 44 MB of it
 
 slow = pytest.mark.slow
 # The first test also waits for the build (20–30 s on two cores; slower machines need more).
@@ -173,6 +173,8 @@ def test_bundle_holds_the_resources_and_nothing_heavy(bundle: Path) -> None:
     bundled = sorted(name for name in FORBIDDEN if name.lower() in top_level)
     assert not bundled, f"optional or development packages in the bundle: {bundled}"
     assert {"numpy", "pyqtgraph"} <= top_level  # agreement metrics, dashboards' charts
+    pyside = {path.name.split(".")[0] for path in (internal / "PySide6").iterdir()}
+    assert {"QtOpenGL", "QtOpenGLWidgets"} <= pyside  # pyqtgraph imports both
     qt_libs = {path.name for path in (internal / "PySide6" / "Qt" / "lib").iterdir()}
     assert not {lib for lib in qt_libs if "WebEngine" in lib or "Qml" in lib or "Quick" in lib}
     size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file() and not p.is_symlink())
