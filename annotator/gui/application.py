@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
@@ -78,6 +81,29 @@ def _pack_name(project: Project, name: str) -> str:
     return owner
 
 
+def report_unexpected(
+    kind: type[BaseException],
+    error: BaseException,
+    trace: TracebackType | None,
+    *,
+    show: Callable[[str], object] | None = None,
+) -> None:
+    """An error nothing else caught (a bug): printed for the bug report, and said in a
+    message instead of passing unseen. The window goes on; every label made is already saved."""
+    traceback.print_exception(kind, error, trace)
+    if issubclass(kind, KeyboardInterrupt):
+        return
+    text = (
+        f"Something went wrong: {kind.__name__}: {error}\n\n"
+        "Every label you made before this is saved in the project. The details were printed "
+        "on the terminal; please include them when you report this."
+    )
+    if show is not None:
+        show(text)
+    elif QApplication.instance() is not None:
+        QMessageBox.critical(None, "Unexpected error", text)
+
+
 def run_application(project_path: Path | None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -114,7 +140,10 @@ def run_application(project_path: Path | None) -> int:
     window.show()
     if first_import:
         window.show_import()
+    previous = sys.excepthook
+    sys.excepthook = report_unexpected
     try:
         return int(app.exec())
     finally:
+        sys.excepthook = previous
         project.close()

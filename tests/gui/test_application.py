@@ -105,3 +105,13 @@ def test_a_pack_opens_as_the_person_it_was_made_for(
     assert told and "alice's work" in told[0]
     windows[0].close()
     windows[0].deleteLater()
+
+
+def test_an_unexpected_error_is_said_not_swallowed(capsys) -> None:
+    shown: list[str] = []
+    try:
+        raise ValueError("a bug")
+    except ValueError as error:
+        application.report_unexpected(ValueError, error, error.__traceback__, show=shown.append)
+    assert "ValueError: a bug" in shown[0] and "saved" in shown[0]
+    assert "Traceback" in capsys.readouterr().err
