@@ -4,34 +4,8 @@
 # take.sh needs. Writes resources/screenshots/{wizard,schema-editor,overview}.png.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=resources/screenshots
-mkdir -p "$out"
-work=$(mktemp -d)
-export ANNOTATOR_DATA_DIR="$work/data" ANNOTATOR_CONFIG_DIR="$work/config"
-mkdir -p "$ANNOTATOR_CONFIG_DIR"
-printf '{"annotator_name": "Maren", "font_point_size": 11}\n' \
-    > "$ANNOTATOR_CONFIG_DIR/preferences.json"
-project=$(.venv/bin/annotator demo --no-gui)
-.venv/bin/python tests/screenshots/prepare_demo.py "$project"
-.venv/bin/python tests/screenshots/prepare_overview_demo.py "$project"
-
-Xvfb :96 -screen 0 1440x900x24 -nolisten tcp & xvfb=$!
-app=""
-cleanup() {
-    [[ -n $app ]] && kill "$app" 2>/dev/null
-    kill "$xvfb" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-export DISPLAY=:96
-unset QT_QPA_PLATFORM
-until xdpyinfo >/dev/null 2>&1; do sleep 0.1; done
-.venv/bin/annotator gui "$project" & app=$!
-wid=$(xdotool search --sync --onlyvisible --name "Annotator" | head -1)
-sleep 1.5
-xdotool windowsize "$wid" 1440 900
-sleep 1
-xdotool windowfocus --sync "$wid"
+source tests/screenshots/session.sh
+start_session 96 tests/screenshots/prepare_overview_demo.py
 shot() {  # the window named $2 alone
     sleep 0.8
     local target
