@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QTextCharFormat, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QPlainTextDocumentLayout, QPlainTextEdit, QTextEdit, QToolTip, QWidget
+from PySide6.QtGui import QColor, QMouseEvent, QTextCharFormat, QTextDocument
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from annotator.gui.highlighter import QtLabelHighlighter
-from annotator.gui.qt_offsets import QtOffsets
 from annotator.gui.span_index import SUGGESTION_LAYERS, Span, SpanIndex
+from annotator.gui.text_view import QtTextView
 
-CURRENT_COLOR = QColor(255, 200, 0, 110)
 FIND_COLOR = QColor(255, 235, 59, 160)
 
 
-class QtArticleView(QPlainTextEdit):
+class QtArticleView(QtTextView):
     """Shows one article; emits ``span_clicked(layer, key)`` when a label is clicked, and
     ``suggestion_clicked(key)`` when a suggestion is (a label under the mouse wins)."""
 
@@ -25,55 +24,28 @@ class QtArticleView(QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setReadOnly(True)
-        self.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
-        )
-        self.setMouseTracking(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setObjectName("articleView")
         self.index = SpanIndex()
-        self.offsets = QtOffsets("")
-        self._text = ""
         self._highlighter: QtLabelHighlighter | None = None
-        self._document: QTextDocument | None = None
         self._current: list[QTextEdit.ExtraSelection] = []
         self._found: list[QTextEdit.ExtraSelection] = []
         self.describe_span = lambda layer, span: f"{layer}: {span.style}"
         self.describe_suggestion = lambda layer, span: f"suggested {span.style}"
-        self._press: QPoint | None = None
 
     # -- content ---------------------------------------------------------------------------------
 
     def load(self, text: str, spans: dict[str, list[Span]], colors: dict[str, str]) -> None:
         """Show a new article with its spans (one highlight pass, at first paint)."""
-        self._text = text
-        self.offsets = QtOffsets(text)
         self.index = SpanIndex()
         for layer, layer_spans in spans.items():
             self.index.layers[layer].bulk_load(layer_spans)
-        document = QTextDocument(self)
-        document.setDocumentLayout(self._new_layout(document))
-        document.setDefaultFont(self.font())
-        document.setPlainText(text)
         self._current, self._found = [], []
-        self.setExtraSelections([])
-        self._highlighter = QtLabelHighlighter(document, self.index, self.offsets, colors)
-        # Qt deletes the editor's own first document when replaced; ours we delete ourselves.
-        previous = self._document
-        self.setDocument(document)
-        self._document = document
-        if previous is not None:
-            previous.deleteLater()
 
-    @staticmethod
-    def _new_layout(document: QTextDocument) -> QPlainTextDocumentLayout:
-        return QPlainTextDocumentLayout(document)
+        def highlight(document: QTextDocument) -> None:
+            self._highlighter = QtLabelHighlighter(document, self.index, self.offsets, colors)
 
-    @property
-    def text(self) -> str:
-        return self._text
+        self._show_text(text, highlight)
 
     def set_colors(self, colors: dict[str, str]) -> None:
         if self._highlighter is not None:
@@ -116,20 +88,10 @@ class QtArticleView(QPlainTextEdit):
         """Mark the current item (transient, so an ExtraSelection), scrolling to it if asked."""
         if not ranges and not self._current:
             return  # nothing to clear: spare the full repaint setExtraSelections causes
-        self._current = []
-        for start, end in ranges:
-            selection = QTextEdit.ExtraSelection()
-            selection.cursor = self.offsets.cursor_for(self.document(), start, end)
-            fmt = QTextCharFormat()
-            fmt.setBackground(CURRENT_COLOR)
-            selection.format = fmt
-            self._current.append(selection)
+        self._current = self._marked(ranges)
         self.setExtraSelections(self._current + self._found)
         if ranges and scroll:
-            cursor = QTextCursor(self.document())
-            cursor.setPosition(self.offsets.to_qt(ranges[0][0]))
-            self.setTextCursor(cursor)
-            self.ensureCursorVisible()
+            self._move_to(ranges[0][0], center=False)
 
     # -- find ------------------------------------------------------------------------------------
 
@@ -159,16 +121,8 @@ class QtArticleView(QPlainTextEdit):
     # -- mouse -----------------------------------------------------------------------------------
 
     def spans_at(self, point: QPoint) -> list[tuple[str, Span]]:
-        position = self.cursorForPosition(point).position()
-        try:
-            offset = self.offsets.from_qt(position)
-        except ValueError:
-            return []
-        rect = self.cursorRect(self.cursorForPosition(point))
-        # cursorForPosition snaps to the nearest gap; look at the character under the mouse.
-        if point.x() < rect.x() and offset > 0:
-            offset -= 1
-        return self.index.at(offset)
+        offset = self.offset_at(point)
+        return [] if offset is None else self.index.at(offset)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         super().mouseMoveEvent(event)
@@ -186,20 +140,10 @@ class QtArticleView(QPlainTextEdit):
         else:
             QToolTip.hideText()
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        self._press = event.position().toPoint()
-        super().mousePressEvent(event)
-
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)
-        point = event.position().toPoint()
-        moved = self._press is not None and (point - self._press).manhattanLength() > 3
-        if (
-            event.button() == Qt.MouseButton.LeftButton
-            and not moved
-            and not self.textCursor().hasSelection()
-        ):
-            everything = self.spans_at(point)
+        if self._clicked(event) and not self.textCursor().hasSelection():
+            everything = self.spans_at(event.position().toPoint())
             spans = [(layer, s) for layer, s in everything if layer not in SUGGESTION_LAYERS]
             if spans:
                 # The smallest span under the mouse is the one the user means.
@@ -208,9 +152,3 @@ class QtArticleView(QPlainTextEdit):
             elif everything:
                 layer, span = min(everything, key=lambda pair: pair[1].end - pair[1].start)
                 self.suggestion_clicked.emit(span.key)
-
-    def set_point_size(self, size: int) -> None:
-        font = QFont(self.font())
-        font.setPointSize(size)
-        self.setFont(font)
-        self.document().setDefaultFont(font)

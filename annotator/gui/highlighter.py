@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QT
 
 from annotator.gui.qt_offsets import QtOffsets
 from annotator.gui.span_index import Span, SpanIndex
+from annotator.gui.text_view import block_range
 
 QUOTE_COLOR = QColor("#1565c0")
 EVIDENCE_COLOR = QColor("#8e24aa")
@@ -101,12 +102,8 @@ class QtLabelHighlighter(QSyntaxHighlighter):
             fmt.setFontItalic(True)
 
     def highlightBlock(self, text: str) -> None:
-        block = self.currentBlock()
-        qt_start = block.position()
         offsets = self._offsets
-        start = offsets.from_qt(qt_start)
-        # ``text`` arrives as a Python str (code points); the block's length is in UTF-16 units.
-        end = offsets.from_qt(qt_start + block.length() - 1)
+        qt_start, start, end = block_range(self.currentBlock(), offsets)
         if end <= start:
             return
         spans: list[tuple[str, Span]] = list(self._index.overlapping(start, end))

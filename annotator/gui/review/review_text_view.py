@@ -19,13 +19,13 @@ from PySide6.QtGui import (
     QMouseEvent,
     QSyntaxHighlighter,
     QTextCharFormat,
-    QTextCursor,
     QTextDocument,
 )
-from PySide6.QtWidgets import QPlainTextDocumentLayout, QPlainTextEdit, QTextEdit, QToolTip, QWidget
+from PySide6.QtWidgets import QToolTip, QWidget
 
 from annotator.gui.qt_offsets import QtOffsets
 from annotator.gui.span_index import LayerSpans, Span
+from annotator.gui.text_view import QtTextView, block_range
 
 #: Annotator colours: dark enough to read as text colour, distinct from each other.
 ANNOTATOR_COLORS = (
@@ -42,7 +42,6 @@ ANNOTATOR_COLORS = (
 CONFLICT_COLOR = "#d50000"
 QUOTE_COLOR = "#1565c0"
 EVIDENCE_COLOR = "#8e24aa"
-CURRENT_COLOR = QColor(255, 200, 0, 110)
 
 #: Mark layers. A disputed mark's style is the owner's index ("0", "1", ...); an agreed
 #: mention's style is its entity type; an agreed quote's style is "agreed".
@@ -111,11 +110,8 @@ class _ReviewHighlighter(QSyntaxHighlighter):
         return fmt
 
     def highlightBlock(self, text: str) -> None:
-        block = self.currentBlock()
-        qt_start = block.position()
         offsets = self._offsets
-        start = offsets.from_qt(qt_start)
-        end = offsets.from_qt(qt_start + block.length() - 1)
+        qt_start, start, end = block_range(self.currentBlock(), offsets)
         if end <= start:
             return
         spans = [
@@ -166,7 +162,7 @@ def _color_of(style: str) -> str:
     return CONFLICT_COLOR
 
 
-class QtReviewTextView(QPlainTextEdit):
+class QtReviewTextView(QtTextView):
     """Read-only article text; ``mark_clicked(key)`` gives the key of the smallest mark clicked."""
 
     mark_clicked = Signal(str)
@@ -174,41 +170,21 @@ class QtReviewTextView(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reviewText")
-        self.setReadOnly(True)
-        self.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
-        )
-        self.setMouseTracking(True)
-        self.offsets = QtOffsets("")
         self.layers = {name: LayerSpans() for name in LAYERS}
-        self._document: QTextDocument | None = None
         self._highlighter: _ReviewHighlighter | None = None
         self.describe: Callable[[list[tuple[str, Span]]], str] = lambda spans: ""
-        self._press: QPoint | None = None
-        self._text = ""
-
-    @property
-    def text(self) -> str:
-        return self._text
 
     def load(self, text: str, marks: dict[str, list[Span]], label_colors: dict[str, str]) -> None:
-        self._text = text
-        self.offsets = QtOffsets(text)
         self.layers = {name: LayerSpans() for name in LAYERS}
         for name, spans in marks.items():
             self.layers[name].bulk_load(spans)
-        document = QTextDocument(self)
-        document.setDocumentLayout(QPlainTextDocumentLayout(document))
-        document.setDefaultFont(self.font())
-        document.setPlainText(text)
-        self.setExtraSelections([])
-        self._highlighter = _ReviewHighlighter(document, self.layers, self.offsets, label_colors)
-        previous = self._document
-        self.setDocument(document)
-        self._document = document
-        if previous is not None:
-            previous.deleteLater()
+
+        def highlight(document: QTextDocument) -> None:
+            self._highlighter = _ReviewHighlighter(
+                document, self.layers, self.offsets, label_colors
+            )
+
+        self._show_text(text, highlight)
 
     def remark(self, marks: dict[str, list[Span]]) -> None:
         """New marks on the same text (after a decision), keeping the scroll position."""
@@ -221,29 +197,14 @@ class QtReviewTextView(QPlainTextEdit):
         bar.setValue(position)
 
     def show_current(self, ranges: list[tuple[int, int]], *, scroll: bool = True) -> None:
-        selections = []
-        for start, end in ranges:
-            selection = QTextEdit.ExtraSelection()
-            selection.cursor = self.offsets.cursor_for(self.document(), start, end)
-            fmt = QTextCharFormat()
-            fmt.setBackground(CURRENT_COLOR)
-            selection.format = fmt
-            selections.append(selection)
-        self.setExtraSelections(selections)
+        self.setExtraSelections(self._marked(ranges))
         if ranges and scroll:
-            cursor = QTextCursor(self.document())
-            cursor.setPosition(self.offsets.to_qt(ranges[0][0]))
-            self.setTextCursor(cursor)
-            self.centerCursor()
+            self._move_to(ranges[0][0], center=True)
 
     def marks_at(self, point: QPoint) -> list[tuple[str, Span]]:
-        cursor = self.cursorForPosition(point)
-        try:
-            offset = self.offsets.from_qt(cursor.position())
-        except ValueError:
+        offset = self.offset_at(point)
+        if offset is None:
             return []
-        if point.x() < self.cursorRect(cursor).x() and offset > 0:
-            offset -= 1
         return [
             (name, span)
             for name, layer in self.layers.items()
@@ -261,22 +222,10 @@ class QtReviewTextView(QPlainTextEdit):
         else:
             QToolTip.hideText()
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        self._press = event.position().toPoint()
-        super().mousePressEvent(event)
-
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)
-        point = event.position().toPoint()
-        moved = self._press is not None and (point - self._press).manhattanLength() > 3
-        if event.button() == Qt.MouseButton.LeftButton and not moved:
-            marks = self.marks_at(point)
+        if self._clicked(event):
+            marks = self.marks_at(event.position().toPoint())
             if marks:
                 _name, span = min(marks, key=lambda pair: pair[1].end - pair[1].start)
                 self.mark_clicked.emit(span.key)
-
-    def set_point_size(self, size: int) -> None:
-        font = QFont(self.font())
-        font.setPointSize(size)
-        self.setFont(font)
-        self.document().setDefaultFont(font)
