@@ -28,15 +28,7 @@ class AnnotatorRepository:
     def add(self, annotator: Annotator) -> Annotator:
         try:
             with self._database.transaction() as conn:
-                conn.execute(
-                    "INSERT INTO annotators (id, name, roles, created_at) VALUES (?, ?, ?, ?)",
-                    (
-                        annotator.id,
-                        annotator.name,
-                        dump_json([str(r) for r in annotator.roles]),
-                        dump_time(annotator.created_at),
-                    ),
-                )
+                _insert(conn, annotator)
         except sqlite3.IntegrityError:
             raise InvalidDataError(
                 f"an annotator named {annotator.name!r} already exists"
@@ -61,10 +53,33 @@ class AnnotatorRepository:
         existing = self.by_name(name)
         if existing is not None:
             return existing
-        return self.add(Annotator(name=name.strip(), roles=roles or [Role.ANNOTATOR]))
+        annotator = Annotator(name=name.strip(), roles=roles or [Role.ANNOTATOR])
+        with self._database.transaction() as conn:
+            # Looked up again under the write lock: another process (a reviewer starting on the
+            # same file) may have added the name in between.
+            row = conn.execute(
+                "SELECT id, name, roles, created_at FROM annotators WHERE name = ?",
+                (annotator.name,),
+            ).fetchone()
+            if row is not None:
+                return _annotator(row)
+            _insert(conn, annotator)
+        return annotator
 
     def list(self) -> list[Annotator]:
         rows = self._conn.execute(
             "SELECT id, name, roles, created_at FROM annotators ORDER BY name COLLATE NOCASE"
         )
         return [_annotator(r) for r in rows]
+
+
+def _insert(conn: sqlite3.Connection, annotator: Annotator) -> None:
+    conn.execute(
+        "INSERT INTO annotators (id, name, roles, created_at) VALUES (?, ?, ?, ?)",
+        (
+            annotator.id,
+            annotator.name,
+            dump_json([str(r) for r in annotator.roles]),
+            dump_time(annotator.created_at),
+        ),
+    )

@@ -367,3 +367,17 @@ def test_format_1_project_is_backed_up_then_upgraded_keeping_everything(tmp_path
     assert old.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     old.close()
     assert examine(path).ok
+
+
+def test_two_processes_naming_the_same_new_annotator_get_the_same_person(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An annotator and a reviewer starting on one file at once both ask for "anna": the one
+    who comes second (after its look-up found nobody) gets anna, not an error."""
+    path = make_project(tmp_path / "p.annotator")
+    with Project.open(path) as first, Project.open(path) as second:
+        monkeypatch.setattr(second.annotators, "by_name", lambda name: None)  # looked too early
+        made = first.annotators.get_or_create("anna")
+        got = second.annotators.get_or_create("Anna")
+        assert got == made
+        assert [a.name for a in first.annotators.list()] == ["anna"]
