@@ -32,6 +32,7 @@ from typing import Any
 from annotator.domain.annotations import SetStatus
 from annotator.domain.errors import AnnotatorError
 from annotator.formats.export_types import ExportDocument, ExportOptions, ExportReport
+from annotator.storage.database import SCAN_CACHE_KIB
 from annotator.storage.project import Project
 
 #: (article id, set id, whose labels, split) of one document.
@@ -170,6 +171,7 @@ class SpacyBlocks(_DocumentBlocks):
         self._renderer = writer.DocRenderer(options, ExportReport(format="spacy", out=Path()))
         self._sent: set[int] = set()
         self._store: Any = None
+        self._split: str | None = None
 
     def render(self, documents: list[ExportDocument], report: ExportReport) -> Any:
         return list(self._renderer.rendered(documents, report))
@@ -199,11 +201,15 @@ class SpacyBlocks(_DocumentBlocks):
             documents, strings = payload
             for string in strings:
                 self._store.add(string)
-            for rendered in documents:
-                sink.add(rendered, self._store)
+            pairs = [(rendered, self._store) for rendered in documents]
         else:
-            for rendered, store in payload:
-                sink.add(rendered, store)
+            pairs = payload
+        for rendered, store in pairs:
+            # An export's splits come one after another: a split is over when the next starts.
+            if self._split is not None and rendered.split != self._split:
+                sink.end(self._split)
+            self._split = rendered.split
+            sink.add(rendered, store)
 
     def finish(self, sink: Any, *, failed: bool) -> None:
         if failed:
@@ -231,7 +237,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start(path: str, fmt: str, options: ExportOptions) -> None:
-    _WORKER["project"] = Project.open(Path(path), read_only=True)
+    project = Project.open(Path(path), read_only=True)
+    project.database.set_cache(SCAN_CACHE_KIB)  # it reads each page once
+    _WORKER["project"] = project
     _WORKER["renderer"] = make_renderer(fmt, options)
     _WORKER["fmt"] = fmt
 

@@ -13,12 +13,12 @@ import random
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from annotator import __version__
 from annotator.domain.annotations import SetKind, SetStatus
@@ -34,7 +34,6 @@ from annotator.formats.export_types import (
 from annotator.formats.export_types import ExportReport as WriterReport
 from annotator.services import export_parallel
 from annotator.storage.annotation_sets import SetInfo
-from annotator.storage.articles import ArticleSummary
 from annotator.storage.export_rows import ExportRows
 from annotator.storage.project import Project
 
@@ -83,8 +82,9 @@ def export_project(
     # here and (for a large project) in a worker process too; written in project order.
     pool = export_parallel.start_worker(project, "jsonl", ExportOptions(), project.articles.count())
     try:
-        ranges = ExportRows(project.database).ranges(batch=LOAD_BATCH)
-        articles, sets_written = _write_native(project, out, ranges, pool, progress)
+        with project.database.scanning():
+            ranges = ExportRows(project.database).ranges(batch=LOAD_BATCH)
+            articles, sets_written = _write_native(project, out, ranges, pool, progress)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -197,16 +197,27 @@ def parse_layers(text: str | None) -> frozenset[str]:
     return layers
 
 
-def _group_key(summary: ArticleSummary, split_by: str) -> str:
+class SplitKey(Protocol):
+    """What a split groups an article by (``ArticleKey``, ``ArticleSummary``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def published(self) -> str | None: ...
+
+
+def _group_key(key: SplitKey, split_by: str) -> str:
     if split_by == "source":
-        return f"source:{summary.source}" if summary.source else f"article:{summary.id}"
+        return f"source:{key.source}" if key.source else f"article:{key.id}"
     if split_by == "date":
-        return f"month:{(summary.published or '')[:7] or 'unknown'}"
-    return f"article:{summary.id}"
+        return f"month:{(key.published or '')[:7] or 'unknown'}"
+    return f"article:{key.id}"
 
 
 def assign_splits(
-    summaries: list[ArticleSummary],
+    keys: Sequence[SplitKey],
     splits: tuple[tuple[str, float], ...],
     *,
     split_by: str = "article",
@@ -214,20 +225,20 @@ def assign_splits(
 ) -> dict[str, str]:
     """article id -> split. Whole groups go to one split (no article, outlet or month in two),
     shuffled by ``seed``, each group to the split furthest below its share."""
-    if not summaries:
+    if not keys:
         return {}
     if split_by not in SPLIT_BY:
         raise AnnotatorError(f"--split-by takes {', '.join(SPLIT_BY)}, not {split_by!r}")
     groups: dict[str, list[str]] = {}
-    for summary in summaries:
-        groups.setdefault(_group_key(summary, split_by), []).append(summary.id)
-    keys = sorted(groups)
-    random.Random(seed).shuffle(keys)
-    total = len(summaries)
+    for key in keys:
+        groups.setdefault(_group_key(key, split_by), []).append(key.id)
+    order = sorted(groups)
+    random.Random(seed).shuffle(order)
+    total = len(keys)
     filled = Counter[str]()
     assignment: dict[str, str] = {}
-    for key in keys:
-        members = groups[key]
+    for group in order:
+        members = groups[group]
         # The split furthest below its share, relatively: every split gets a group before
         # the big one gets its second, so a small test split is not left empty.
         name = max(
@@ -289,22 +300,26 @@ class DatasetPlan:
 
 
 def plan_dataset(project: Project, request: DatasetRequest) -> DatasetPlan:
-    summaries = project.articles.summaries()
-    assignment = assign_splits(
-        summaries, request.splits, split_by=request.split_by, seed=request.seed
-    )
+    keys = project.articles.keys()
+    assignment = assign_splits(keys, request.splits, split_by=request.split_by, seed=request.seed)
     counts = project.sets.counts_by_set()
+    names = {a.id: a.name for a in project.annotators.list()}
     plan = DatasetPlan()
-    for summary in summaries:
-        chosen = _choose_sets(project, summary.id, request.source)
-        if not chosen:
-            plan.without_set += 1
-        split = assignment[summary.id]
-        for set_id, _whose in chosen:
-            plan.documents[split] += 1
-            for (layer, label), n in counts.get(set_id, Counter()).items():
-                if layer in request.options.layers:
-                    plan.labels.setdefault(split, Counter())[(layer, label)] += n
+    for start in range(0, len(keys), LOAD_BATCH):
+        batch = [key.id for key in keys[start : start + LOAD_BATCH]]
+        infos = project.sets.infos_for_articles(batch)
+        for article_id in batch:
+            chosen = _choose_sets(
+                project, article_id, request.source, infos=infos.get(article_id, []), names=names
+            )
+            if not chosen:
+                plan.without_set += 1
+            split = assignment[article_id]
+            for set_id, _whose in chosen:
+                plan.documents[split] += 1
+                for (layer, label), n in counts.get(set_id, Counter()).items():
+                    if layer in request.options.layers:
+                        plan.labels.setdefault(split, Counter())[(layer, label)] += n
     return plan
 
 
@@ -339,7 +354,8 @@ def export_dataset(
             project, request.fmt, request.options, project.articles.count()
         )
     try:
-        return _export_dataset(project, request, module, pool, progress, cancelled)
+        with project.database.scanning():
+            return _export_dataset(project, request, module, pool, progress, cancelled)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -354,17 +370,15 @@ def _export_dataset(
     cancelled: Callable[[], bool] | None,
 ) -> WriterReport:
     out = request.out
-    summaries = project.articles.summaries()
-    assignment = assign_splits(
-        summaries, request.splits, split_by=request.split_by, seed=request.seed
-    )
-    # The article ids of each split in project order: all the export keeps of the summaries.
+    keys = project.articles.keys()
+    assignment = assign_splits(keys, request.splits, split_by=request.split_by, seed=request.seed)
+    # The article ids of each split in project order: all the export keeps of the keys.
     members: dict[str, list[str]] = {split: [] for split, _share in request.splits}
-    for summary in summaries:
-        split = assignment.get(summary.id)
+    for key in keys:
+        split = assignment.get(key.id)
         if split in members:
-            members[split].append(summary.id)
-    del summaries, assignment
+            members[split].append(key.id)
+    del keys, assignment
     report = WriterReport(format=request.fmt, out=out)
     skipped: Counter[str] = Counter()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from annotator.domain.article import Article
 from annotator.domain.errors import InvalidDataError, NotFoundError
@@ -32,6 +32,14 @@ class ArticleSummary:
     external_id: str | None
     text_length: int
     display_title: str
+
+
+class ArticleKey(NamedTuple):
+    """What a dataset split groups an article by (see ``services.exporting.assign_splits``)."""
+
+    id: str
+    source: str
+    published: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +207,12 @@ class ArticleRepository:
             display = title or str(head).lstrip().split("\n", 1)[0][:80]
             out.append(ArticleSummary(id_, pos, title, source, published, ext, length, display))
         return out
+
+    def keys(self) -> list[ArticleKey]:
+        """Every article's id, source and publication date in project order: what an export
+        needs of 100,000 articles (a tenth of ``summaries``'s memory, and no text read)."""
+        rows = self._conn.execute("SELECT id, source, published FROM articles ORDER BY position")
+        return [ArticleKey(*row) for row in rows]
 
     def count(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])

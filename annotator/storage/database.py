@@ -167,8 +167,15 @@ def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     # 64 MB of page cache: a bulk import does not spill to disk mid-transaction.
-    conn.execute("PRAGMA cache_size = -65536")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     return conn
+
+
+#: Page cache of a connection (KiB).
+CACHE_KIB = 65536
+#: Page cache while reading a whole project once (an export): the operating system caches the
+#: file anyway, and the pages are not read twice.
+SCAN_CACHE_KIB = 4096
 
 
 class ProjectDatabase:
@@ -191,6 +198,21 @@ class ProjectDatabase:
         self.db = Database(conn, execute_plugins=False)
         self.lock_stats = LockStats()
         self.write_wait_limit = WRITE_WAIT_LIMIT_S
+
+    @contextmanager
+    def scanning(self) -> Iterator[None]:
+        """A small page cache while the whole file is read once (see ``SCAN_CACHE_KIB``): a
+        scan of a large project would otherwise fill 64 MB that it never reads again."""
+        self.set_cache(SCAN_CACHE_KIB)
+        try:
+            yield
+        finally:
+            if not self.closed:
+                self.set_cache(CACHE_KIB)
+
+    def set_cache(self, kib: int) -> None:
+        """The connection's page cache, in KiB."""
+        self.conn.execute(f"PRAGMA cache_size = -{int(kib)}")
 
     def data_version(self) -> int:
         """Changes when *another* connection commits (``PRAGMA data_version``), not for ours."""

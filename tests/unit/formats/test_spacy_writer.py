@@ -142,6 +142,46 @@ def test_shards(tmp_path: Path) -> None:
     assert sorted(path.name for path in report.files) == ["dev.spacy", "train.spacy"]
 
 
+def test_an_ended_split_is_written_at_once_and_named_at_the_end(tmp_path: Path) -> None:
+    """An export ends each split when the next starts: one open shard at a time. The names
+    are those of an export that holds every shard open until the end."""
+    documents = sample_documents()
+    options = ExportOptions(shard_size=2)
+    report = ExportReport("spacy", tmp_path)
+    renderer = spacy_docbin_writer.DocRenderer(options, report)
+    shards = spacy_docbin_writer.Shards(tmp_path, options.shard_size, report)
+    ordered = sorted(documents, key=lambda d: d.split != "train")  # train first, then dev
+    previous = None
+    for rendered, store in renderer.rendered(ordered, report):
+        if previous is not None and rendered.split != previous:
+            shards.end(previous)
+            assert [p.name for p in report.files] == ["train-000.spacy"]  # before the end
+        previous = rendered.split
+        shards.add(rendered, store)
+    shards.close()
+    assert sorted(p.name for p in report.files) == ["dev.spacy", "train.spacy"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dev.spacy", "train.spacy"]
+    vocab = spacy.blank("xx").vocab
+    read = [
+        doc.user_data["annotator"]["article_id"]
+        for path in sorted(tmp_path.iterdir())
+        for doc in DocBin().from_disk(path).get_docs(vocab)
+    ]
+    assert sorted(read) == sorted(d.article.id for d in documents)
+
+    # A split that comes back after its end starts a new shard: nothing is lost or renamed.
+    again = tmp_path / "again"
+    again.mkdir()
+    report = ExportReport("spacy", again)
+    shards = spacy_docbin_writer.Shards(again, 5, report)
+    for rendered, store in renderer.rendered(ordered, report):
+        shards.add(rendered, store)
+        shards.end(rendered.split)
+    shards.close()
+    names = sorted(p.name for p in again.iterdir())
+    assert names == ["dev.spacy", "train-000.spacy", "train-001.spacy"]
+
+
 def test_bad_split_and_options_are_refused(tmp_path: Path) -> None:
     bad = ExportDocument(putin_document().article, putin_document().annotation_set, "a", "../x")
     with pytest.raises(AnnotatorError, match="split name"):

@@ -38,7 +38,16 @@ def documents() -> list:
     ],
 )
 @pytest.mark.parametrize("align", ["expand", "drop"])
-def test_files_hold_what_docbin_holds(tmp_path: Path, layers: frozenset, align: str) -> None:
+@pytest.mark.parametrize("deflate", ["installed", "zlib"])
+def test_files_hold_what_docbin_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layers: frozenset, align: str, deflate: str
+) -> None:
+    if deflate == "zlib":  # as without ISA-L installed
+        monkeypatch.setattr(
+            writer,
+            "deflate_backend",
+            lambda: writer.Deflate(zlib.compressobj, zlib.adler32, 3, zlib.Z_DEFAULT_COMPRESSION),
+        )
     options = ExportOptions(layers=layers, align=align)
     report = ExportReport("spacy", tmp_path)
     docs = documents()

@@ -40,6 +40,10 @@ def test_folder_of_text_files(project: Project, tmp_path: Path) -> None:
         "Headline number 1",
         "Headline number 2",
     ]
+    # What an export groups splits by: the summaries' id, source and date, in that order.
+    assert project.articles.keys() == [
+        (s.id, s.source, s.published) for s in project.articles.summaries()
+    ]
 
 
 def test_jsonl_fields_and_metadata(project: Project, tmp_path: Path) -> None:

@@ -12,6 +12,8 @@ import pytest
 from annotator.domain.schema import default_schema
 from annotator.storage.database import (
     APPLICATION_ID,
+    CACHE_KIB,
+    SCAN_CACHE_KIB,
     ProjectBusyError,
     ProjectOpenError,
     ProjectWriteError,
@@ -381,3 +383,20 @@ def test_two_processes_naming_the_same_new_annotator_get_the_same_person(
         got = second.annotators.get_or_create("Anna")
         assert got == made
         assert [a.name for a in first.annotators.list()] == ["anna"]
+
+
+def test_a_scan_uses_a_small_page_cache_then_the_usual_one(tmp_path: Path) -> None:
+    path = make_project(tmp_path / "p.annotator")
+    with Project.open(path) as project:
+        database = project.database
+
+        def cache() -> int:
+            return int(database.conn.execute("PRAGMA cache_size").fetchone()[0])
+
+        assert cache() == -CACHE_KIB
+        with database.scanning():
+            assert cache() == -SCAN_CACHE_KIB
+        assert cache() == -CACHE_KIB
+        with pytest.raises(RuntimeError), database.scanning():
+            raise RuntimeError("export failed")
+        assert cache() == -CACHE_KIB
