@@ -8,11 +8,11 @@ bytes, arrays) and a report of its own. This process takes the results in block 
 the reports in that order and writes the files, so files and report are exactly those of an
 export in one process. The worker gets a block only while it keeps up (at most ``AHEAD``
 waiting); otherwise this process renders the next block itself, so a busy machine costs
-nothing. If the worker cannot start or stops, its blocks are rendered here.
+nothing. If the worker cannot start, stops, or fails on a block, that block is rendered here.
 
-The worker is a fresh interpreter (``spawn``: nothing of this process, its threads or a GUI is
-copied) that opens the project read-only; blocks and results travel through
-``concurrent.futures``, between two processes of this program only.
+The worker (``export_worker``) is a fresh interpreter that opens the project read-only; blocks
+and results travel as frames of plain data (JSON headers and bytes, never pickles): each
+renderer has ``to_wire`` and ``from_wire`` for its results.
 """
 
 from __future__ import annotations
@@ -22,17 +22,15 @@ import os
 import sys
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from annotator.domain.annotations import SetStatus
 from annotator.domain.errors import AnnotatorError
 from annotator.formats.export_types import ExportDocument, ExportOptions, ExportReport
-from annotator.storage.database import SCAN_CACHE_KIB
+from annotator.services.export_worker import Wire, WorkerGoneError, WorkerProcess
 from annotator.storage.project import Project
 
 #: (article id, set id, whose labels, split) of one document.
@@ -49,6 +47,8 @@ BLOCK_DOCUMENTS = 128
 AHEAD = 2
 #: Rendered blocks waiting for an earlier one, at most (then this process waits).
 HOLD = 8
+#: Seconds to wait for the worker's block before rendering it here and going on without it.
+BLOCK_TIMEOUT = 60.0
 #: Environment variable: "0" keeps every export in one process.
 WORKERS_VARIABLE = "ANNOTATOR_EXPORT_WORKERS"
 SKIPPED_TODO = "sets not started (todo, no labels)"
@@ -93,6 +93,35 @@ def render_block(project: Project, renderer: Any, fmt: str, specs: list[Any]) ->
     return BlockResult(payload, report, skipped)
 
 
+#: Keys of a result frame's header taken by the block's report.
+_REPORT_KEYS = ("written", "dropped", "documents", "notes", "skipped")
+
+
+def _result_to_wire(result: BlockResult, payload: dict[str, Any], parts: list[bytes]) -> Wire:
+    """A block's result as a frame: the renderer's ``payload`` header and ``parts``, with the
+    block's report and skipped counts (in their order: reports merge in order)."""
+    report = result.report
+    if set(payload) & set(_REPORT_KEYS):
+        raise ValueError(f"a payload key is one of the report's: {sorted(payload)}")
+    return {
+        **payload,
+        "written": [[*key, n] for key, n in report.written.items()],
+        "dropped": list(report.dropped.items()),
+        "documents": list(report.documents.items()),
+        "notes": report.notes,
+        "skipped": list(result.skipped.items()),
+    }, parts
+
+
+def _result_from_wire(fmt: str, header: dict[str, Any], payload: Any) -> BlockResult:
+    report = ExportReport(format=fmt, out=Path())
+    report.written.update({(s, layer, label): n for s, layer, label, n in header["written"]})
+    report.dropped.update(dict(header["dropped"]))
+    report.documents.update(dict(header["documents"]))
+    report.notes.extend(header["notes"])
+    return BlockResult(payload, report, Counter(dict(header["skipped"])))
+
+
 class _DocumentBlocks:
     """A block of dataset documents: loaded by their specs, then rendered by ``render``."""
 
@@ -130,8 +159,13 @@ class JsonlBlocks:
         lines = b"".join([native_jsonl.record_line(article, sets) for article, sets in records])
         return (lines, len(records), sum(len(sets) for _a, sets in records)), Counter()
 
-    def portable(self, payload: Any) -> Any:
-        return payload
+    def to_wire(self, result: BlockResult) -> Wire:
+        lines, count, sets = result.payload
+        return _result_to_wire(result, {"count": count, "sets": sets}, [lines])
+
+    def from_wire(self, wire: Wire) -> BlockResult:
+        header, parts = wire
+        return _result_from_wire("jsonl", header, (parts[0], header["count"], header["sets"]))
 
 
 class ConllBlocks(_DocumentBlocks):
@@ -146,8 +180,16 @@ class ConllBlocks(_DocumentBlocks):
     def render(self, documents: list[ExportDocument], report: ExportReport) -> Any:
         return list(self._renderer.rendered(documents, report))
 
-    def portable(self, payload: Any) -> Any:
-        return payload
+    def to_wire(self, result: BlockResult) -> Wire:
+        batches = [[split, count] for split, _text, count in result.payload]
+        texts = [text for _split, text, _count in result.payload]
+        return _result_to_wire(result, {"batches": batches}, texts)
+
+    def from_wire(self, wire: Wire) -> BlockResult:
+        header, texts = wire
+        pairs = zip(header["batches"], texts, strict=True)
+        batches = [(split, text, count) for (split, count), text in pairs]
+        return _result_from_wire("conll", header, batches)
 
     def sink(self, out_dir: Path, options: ExportOptions, report: ExportReport) -> Any:
         return self._conll.ConllFiles(out_dir, options, report)
@@ -176,11 +218,13 @@ class SpacyBlocks(_DocumentBlocks):
     def render(self, documents: list[ExportDocument], report: ExportReport) -> Any:
         return list(self._renderer.rendered(documents, report))
 
-    def portable(self, payload: Any) -> Any:
+    def to_wire(self, result: BlockResult) -> Wire:
+        """The documents' plain values, and the strings of their rows' ids (ORTH, NORM) that
+        the worker has not sent before: the exporting process keeps them in one store."""
         np = self._np
         columns = self._renderer.columns
         found: dict[int, Any] = {}
-        for rendered, store in payload:
+        for rendered, store in result.payload:
             text = columns.text if rendered.rows.shape[1] == len(columns.attrs) else [0, 1]
             found.setdefault(id(store), [store, []])[1].append(rendered.rows[:, text].ravel())
         strings = []
@@ -189,7 +233,48 @@ class SpacyBlocks(_DocumentBlocks):
                 if string_id not in self._sent:
                     self._sent.add(string_id)
                     strings.append(store[string_id])
-        return [rendered for rendered, _store in payload], strings
+        documents = []
+        blobs: list[bytes] = []
+        for rendered, _store in result.payload:
+            rows = rendered.rows
+            documents.append(
+                [
+                    rendered.split,
+                    list(rows.shape),
+                    rendered.entities,
+                    sorted(rendered.strings),
+                    rendered.has_unknown_spaces,
+                    rendered.cats,
+                ]
+            )
+            blobs += [
+                np.ascontiguousarray(rows, dtype="uint64").tobytes(),
+                rendered.spaces,
+                rendered.user_data,
+                rendered.span_groups,
+            ]
+        return _result_to_wire(result, {"rendered": documents, "strings": strings}, blobs)
+
+    def from_wire(self, wire: Wire) -> BlockResult:
+        header, blobs = wire
+        np = self._np
+        documents = []
+        for n, (split, shape, entities, strings, unknown, cats) in enumerate(header["rendered"]):
+            rows, spaces, user_data, span_groups = blobs[4 * n : 4 * n + 4]
+            documents.append(
+                self._writer.Rendered(
+                    split,
+                    np.frombuffer(rows, dtype="uint64").reshape(shape),
+                    spaces,
+                    user_data,
+                    span_groups,
+                    None if entities is None else [tuple(entity) for entity in entities],
+                    frozenset(strings),
+                    bool(unknown),
+                    dict(cats),
+                )
+            )
+        return _result_from_wire("spacy", header, (documents, header["strings"]))
 
     def sink(self, out_dir: Path, options: ExportOptions, report: ExportReport) -> Any:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -226,54 +311,26 @@ def use_worker(fmt: str, documents: int, project: Project) -> bool:
         and documents >= least
         and os.environ.get(WORKERS_VARIABLE, "1") != "0"
         and (os.cpu_count() or 1) > 1
-        and not getattr(sys, "frozen", False)  # a frozen app cannot spawn this module
+        and not getattr(sys, "frozen", False)  # a bundled app has no interpreter to start
         and project.path.is_file()
     )
 
 
-# -- the worker process ---------------------------------------------------------------------------
-
-_WORKER: dict[str, Any] = {}
-
-
-def _start(path: str, fmt: str, options: ExportOptions) -> None:
-    project = Project.open(Path(path), read_only=True)
-    project.database.set_cache(SCAN_CACHE_KIB)  # it reads each page once
-    _WORKER["project"] = project
-    _WORKER["renderer"] = make_renderer(fmt, options)
-    _WORKER["fmt"] = fmt
-
-
-def _run(specs: list[Any]) -> BlockResult:
-    renderer = _WORKER["renderer"]
-    result = render_block(_WORKER["project"], renderer, _WORKER["fmt"], specs)
-    result.payload = renderer.portable(result.payload)
-    return result
-
-
-# -- this process ---------------------------------------------------------------------------------
+# -- the worker ----------------------------------------------------------------------------------
 
 
 def start_worker(
     project: Project, fmt: str, options: ExportOptions, documents: int
-) -> ProcessPoolExecutor | None:
+) -> WorkerProcess | None:
     """The worker process of an export of ``documents`` in ``fmt`` (None when it gets none, see
     ``use_worker``), started now: it starts Python, imports and opens the project while this
     process prepares the export. ``run_blocks`` shuts it down."""
     if not use_worker(fmt, documents, project):
         return None
-    pool = ProcessPoolExecutor(
-        max_workers=1,
-        mp_context=get_context("spawn"),
-        initializer=_start,
-        initargs=(str(_worker_path(project)), fmt, options),
-    )
-    pool.submit(_ready)  # spawns the process, which runs ``_start`` first
-    return pool
-
-
-def _ready() -> None:
-    """Nothing: a first job, so that the worker starts at once."""
+    try:
+        return WorkerProcess(_worker_path(project), fmt, options)
+    except (OSError, WorkerGoneError):  # no interpreter to start: one process
+        return None
 
 
 def _worker_path(project: Project) -> Path:
@@ -297,37 +354,38 @@ def run_blocks(
     consume: Callable[[Block, BlockResult], None],
     *,
     renderer: Any,
-    pool: ProcessPoolExecutor | None,
+    pool: WorkerProcess | None,
     cancelled: Callable[[], bool] | None = None,
 ) -> None:
     """Render ``blocks`` here and (with ``pool``, from ``start_worker``) in a worker process;
     ``consume`` gets each block with its result, in block order. Shuts ``pool`` down."""
-    pending: deque[tuple[Block, Future[BlockResult] | BlockResult]] = deque()
+    pending: deque[tuple[Block, Future[Wire] | BlockResult]] = deque()
 
     def here(block: Block) -> BlockResult:
         return render_block(project, renderer, fmt, block.specs)
 
-    def alone() -> None:  # the worker could not start or stopped: go on without it
+    def alone() -> None:  # the worker could not start, stopped or failed: go on without it
         nonlocal pool
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown()
             pool = None
 
     def take() -> None:
         block, result = pending.popleft()
         if isinstance(result, Future):
             try:
-                result = result.result()
-            except BrokenProcessPool:
+                result = renderer.from_wire(result.result(timeout=BLOCK_TIMEOUT))
+            except (WorkerGoneError, TimeoutError, KeyError, TypeError, ValueError):
+                # Rendered here instead (a block takes the worker well under a second).
                 alone()
                 result = here(block)
         consume(block, result)
 
-    def submit(block: Block) -> Future[BlockResult] | BlockResult:
+    def submit(block: Block) -> Future[Wire] | BlockResult:
         if pool is not None:
             try:
-                return pool.submit(_run, block.specs)
-            except BrokenProcessPool:
+                return pool.submit(block.specs)
+            except WorkerGoneError:
                 alone()
         return here(block)
 
@@ -347,7 +405,7 @@ def run_blocks(
             take()
     finally:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown()
 
 
 def block_specs(

@@ -14,7 +14,6 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ from annotator.formats.export_types import (
 )
 from annotator.formats.export_types import ExportReport as WriterReport
 from annotator.services import export_parallel
+from annotator.services.export_worker import WorkerProcess
 from annotator.storage.annotation_sets import SetInfo
 from annotator.storage.export_rows import ExportRows
 from annotator.storage.project import Project
@@ -87,7 +87,7 @@ def export_project(
             articles, sets_written = _write_native(project, out, ranges, pool, progress)
     finally:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown()
     return ExportReport(out, fmt, articles, sets_written)
 
 
@@ -95,7 +95,7 @@ def _write_native(
     project: Project,
     out: Path,
     ranges: list[tuple[int, int]],
-    pool: ProcessPoolExecutor | None,
+    pool: WorkerProcess | None,
     progress: Callable[[int], None] | None,
 ) -> tuple[int, int]:
     """Write the native JSONL of ``project`` block by block: (articles, sets) written."""
@@ -358,14 +358,14 @@ def export_dataset(
             return _export_dataset(project, request, module, pool, progress, cancelled)
     finally:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown()
 
 
 def _export_dataset(
     project: Project,
     request: DatasetRequest,
     module: Any,
-    pool: ProcessPoolExecutor | None,
+    pool: WorkerProcess | None,
     progress: Callable[[int], None] | None,
     cancelled: Callable[[], bool] | None,
 ) -> WriterReport:
@@ -458,7 +458,7 @@ def _write_in_blocks(
     blocks: Iterator[export_parallel.Block],
     skipped: Counter[str],
     *,
-    pool: ProcessPoolExecutor | None,
+    pool: WorkerProcess | None,
     progress: Callable[[int], None] | None,
     cancelled: Callable[[], bool] | None,
 ) -> None:

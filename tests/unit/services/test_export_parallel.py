@@ -93,12 +93,13 @@ def test_blocks_with_a_worker_write_what_one_process_writes(
     real = export_parallel.run_blocks
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-        used.append(kwargs["pool"] is not None)
+        used.append(kwargs["pool"])
         return real(*args, **kwargs)
 
     monkeypatch.setattr(export_parallel, "run_blocks", spy)
     together = export(corpus, fmt, tmp_path / "together", worker=True)
-    assert used == [True]
+    assert len(used) == 1 and used[0] is not None
+    assert used[0].answered > 0  # the worker rendered blocks (not all rendered here)
     assert together == alone
     assert contents(tmp_path / "together") == contents(tmp_path / "alone")
     assert any("tokenised as 'xx'" in note for note in alone["notes"])
@@ -193,6 +194,11 @@ def test_native_export_with_a_worker_is_byte_identical(
     monkeypatch.setattr(export_parallel, "MIN_ARTICLES_JSONL", 0)
     monkeypatch.setattr(exporting, "LOAD_BATCH", 3)  # blocks of three articles
     monkeypatch.setattr(export_parallel, "AHEAD", 1)
+    started = []
+    real = export_parallel.start_worker
+    monkeypatch.setattr(
+        export_parallel, "start_worker", lambda *a: started.append(real(*a)) or started[-1]
+    )
     progress: list[int] = []
     together = exporting.export_project(
         corpus, tmp_path / "together.jsonl", progress=progress.append
@@ -200,3 +206,4 @@ def test_native_export_with_a_worker_is_byte_identical(
     assert (together.articles, together.sets) == (alone.articles, alone.sets) == (26, 24)
     assert sum(progress) == 26 and len(progress) == 9
     assert (tmp_path / "together.jsonl").read_bytes() == (tmp_path / "alone.jsonl").read_bytes()
+    assert started[0] is not None and started[0].answered > 0
