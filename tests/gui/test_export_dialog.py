@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from annotator.domain.annotations import Mention
+from annotator.gui.dialogs import export_dialog
 from annotator.gui.dialogs.export_dialog import QtExportDialog
 from annotator.storage.project import Project
 
@@ -53,3 +55,30 @@ def test_preview_and_background_export(qtbot, project: Project, tmp_path: Path) 
     assert (out / "train.conll").exists() and (out / "test.conll").exists()
     documents = json.loads((out / "manifest.json").read_text())["documents"]
     assert set(documents) == {"train", "test"} and sum(documents.values()) == 4
+
+
+def test_a_large_project_is_counted_in_the_background(
+    qtbot, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above ``SYNC_PREVIEW_ARTICLES`` the preview is counted off the GUI thread; a count
+    overtaken by a newer choice never reaches the table."""
+    label_some(project)
+    monkeypatch.setattr(export_dialog, "SYNC_PREVIEW_ARTICLES", 0)
+    dialog = QtExportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("conll"))
+    assert dialog.is_counting()
+    assert dialog.preview_message.text() == "Counting labels per split…"
+    dialog.splits.setText("train=0.5,test=0.5")
+    dialog.refresh_preview()  # overtakes the count for train/dev/test
+    qtbot.waitUntil(lambda: not dialog.is_counting(), timeout=10_000)
+    qtbot.wait(200)  # the older count, if it comes late, is dropped
+    table = dialog.preview_table
+    rows = [[table.item(r, c).text() for c in range(4)] for r in range(table.rowCount())]
+    assert {r[0] for r in rows} == {"train", "test"}
+    assert sum(int(r[3]) for r in rows) == 4
+    assert dialog.preview_message.text().startswith("Documents per split: train: ")
+    dialog.splits.setText("train=0.5")
+    dialog.refresh_preview()  # refused at once, without counting
+    assert not dialog.is_counting()
+    assert "shares add up to 0.5, not 1" in dialog.preview_message.text()

@@ -30,6 +30,7 @@ from annotator.gui.background import QtTask, start
 from annotator.services.exporting import (
     SPLIT_BY,
     WRITERS,
+    DatasetPlan,
     DatasetRequest,
     export_dataset,
     export_project,
@@ -38,6 +39,9 @@ from annotator.services.exporting import (
     plan_dataset,
 )
 from annotator.storage.project import Project
+
+#: Projects with fewer articles get their preview counted at once, on the GUI thread.
+SYNC_PREVIEW_ARTICLES = 5_000
 
 
 class QtExportDialog(QDialog):
@@ -48,6 +52,8 @@ class QtExportDialog(QDialog):
         self.resize(760, 620)
         self._project = project
         self._task: QtTask | None = None
+        self._preview_task: QtTask | None = None
+        self._preview_generation = 0
         self.result_text = ""
 
         self.format = QComboBox(self)
@@ -155,6 +161,8 @@ class QtExportDialog(QDialog):
 
     def refresh_preview(self) -> None:
         self.preview_table.setRowCount(0)
+        self._preview_generation += 1  # a count still running is for older choices
+        self._preview_task = None
         native = self.format.currentData() == "jsonl"
         # The native file is the whole project: no choice of labels, splits or layers applies.
         for widget in (self.source, self.splits, self.split_by, self.seed, self.layers):
@@ -167,12 +175,56 @@ class QtExportDialog(QDialog):
             return
         try:
             request = self.request()
-            plan = plan_dataset(self._project, request)
         except AnnotatorError as error:
             self.preview_message.setText(f"⚠ {error}")
             self.export_button.setEnabled(False)
             return
         self.export_button.setEnabled(True)
+        self._preview_generation += 1
+        if self._project.articles.count() < SYNC_PREVIEW_ARTICLES:
+            self._show_plan(request, plan_dataset(self._project, request))
+            return
+        # A large project is counted off the GUI thread (100,000 articles take seconds); a
+        # count overtaken by a newer choice is dropped.
+        generation = self._preview_generation
+        self.preview_message.setText("Counting labels per split…")
+        path = self._project.path
+
+        def work(progress, cancelled):  # type: ignore[no-untyped-def]
+            with Project.open(path, read_only=True) as project:
+                return plan_dataset(project, request)
+
+        task = QtTask(work)
+        task.signals.finished.connect(
+            lambda plan: self._on_preview_task_finished(generation, request, plan)
+        )
+        task.signals.failed.connect(
+            lambda message: self._on_preview_task_failed(generation, message)
+        )
+        self._preview_task = task
+        start(task)
+
+    def _on_preview_task_finished(
+        self, generation: int, request: DatasetRequest, plan: DatasetPlan
+    ) -> None:
+        if generation == self._preview_generation:
+            self._preview_task = None
+            self._show_plan(request, plan)
+
+    def _on_preview_task_failed(self, generation: int, message: str) -> None:
+        if generation == self._preview_generation:
+            self._preview_task = None
+            self.preview_message.setText(f"⚠ Could not count: {message}")
+
+    def done(self, result: int) -> None:
+        self._preview_generation += 1  # a count that ends after the dialog is dropped
+        super().done(result)
+
+    def is_counting(self) -> bool:
+        """Whether the preview is being counted in the background."""
+        return self._preview_task is not None
+
+    def _show_plan(self, request: DatasetRequest, plan: DatasetPlan) -> None:
         for split, _share in request.splits:
             for (layer, label), count in sorted(plan.labels.get(split, {}).items()):
                 row = self.preview_table.rowCount()
