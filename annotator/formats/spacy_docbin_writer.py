@@ -28,11 +28,11 @@ holds what ``DocBin(store_user_data=True).to_disk`` would write for its document
 decompresses to the very same bytes), but is built without ``DocBin``: only the tokenizer runs
 (``nlp.make_doc``), and the span groups are serialised without making ``Span`` objects
 (``span_groups_bytes``). ``DocRenderer`` makes each document ready in plain values
-(``Rendered``: token rows, user data and span groups as bytes), in this process or in an
-export's worker process (``services.export_parallel``); ``Shards`` keeps per document only its
-serialised user data and span groups, while a background thread builds the token rows chunk by
-chunk and compresses them as they come (zlib and ISA-L release the GIL, so this overlaps the
-tokenizer; see ``Deflate``).
+(``Rendered``: user data and span groups as bytes, and the token rows compressed on their own,
+a piece of deflate stream per document: ``TokenRows``), in this process or in an export's
+worker process (``services.export_parallel``), so both share the compressing; ``Shards`` only
+joins the pieces, and writes each file in a background thread (see ``Deflate`` for the
+compressor).
 
 The blank pipelines, the optional-import helper and the span alignment here are shared with the
 CoNLL and Hugging Face writers.
@@ -487,8 +487,8 @@ def msgpack_packer() -> Callable[[Any], bytes]:
     return pack
 
 
-#: Raw token rows handed to the compressing thread at a time.
-CHUNK_BYTES = 2 << 20
+#: Documents whose string id arrays a shard holds before merging them into one.
+MERGE_IDS = 512
 
 
 class Deflate(NamedTuple):
@@ -573,8 +573,6 @@ class BackgroundJobs:
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=3)
         self._error: BaseException | None = None
         self._abandoned = False
-        #: Chunk buffers the jobs are done with, to be zeroed and filled again.
-        self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -582,23 +580,6 @@ class BackgroundJobs:
         if self._error is not None:
             raise self._error
         self._jobs.put(job)
-
-    def buffer(self, rows: int, columns: int) -> Any:
-        """Zeroed uint64 rows for a chunk: a recycled buffer when one is free and big enough
-        (zeroing it costs less than the page faults of fresh memory)."""
-        numpy = optional_import("numpy", FORMAT, "spacy")
-        try:
-            buffer = self._free.get_nowait()
-        except queue.Empty:
-            buffer = None
-        if buffer is None or buffer.shape[0] < rows or buffer.shape[1] != columns:
-            return numpy.zeros((rows, columns), dtype="uint64")
-        buffer.fill(0)
-        return buffer
-
-    def recycle(self, buffer: Any) -> None:
-        """``buffer`` is free again (called by a job done with it)."""
-        self._free.put(buffer)
 
     def close(self, *, abandon: bool = False) -> None:
         """Wait for the jobs (or skip the ones left, with ``abandon``); raise the first error."""
@@ -615,74 +596,6 @@ class BackgroundJobs:
                     job()
                 except BaseException as error:  # raised again in the exporting thread
                     self._error = error
-
-
-class _Chunk:
-    """Documents' token rows waiting to be built into one chunk (in the worker)."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-        #: (first row, rows of consecutive documents): every column, or the ``read`` ones.
-        self._parts: list[tuple[int, list[Any]]] = []
-        #: Rows whose ENT_IOB is 2 (O) unless in an entity: (first, last + 1).
-        self._outside: list[tuple[int, int]] = []
-        #: Entities: first row, last row + 1, label id, kb id, span id.
-        self._entities: list[tuple[int, int, int, int, int]] = []
-        #: The ``StringStore`` of the rows: (store, first row, last row + 1).
-        self._stores: list[tuple[Any, int, int]] = []
-
-    def add(
-        self, store: Any, rows: Any, entities: list[tuple[int, int, int, int, int]] | None
-    ) -> None:
-        first, last = self.rows, self.rows + len(rows)
-        if self._parts and self._parts[-1][1][-1].shape[1] == rows.shape[1]:
-            self._parts[-1][1].append(rows)
-        else:
-            self._parts.append((first, [rows]))
-        if entities is not None:
-            if self._outside and self._outside[-1][1] == first:
-                self._outside[-1] = (self._outside[-1][0], last)
-            else:
-                self._outside.append((first, last))
-            self._entities += [(first + a, first + b, c, d, e) for a, b, c, d, e in entities]
-        if self._stores and self._stores[-1][0] is store:
-            self._stores[-1] = (store, self._stores[-1][1], last)
-        else:
-            self._stores.append((store, first, last))
-        self.rows = last
-
-    def build(self, buffer: Any, columns: _Columns) -> Any:
-        """The chunk's rows (every column), in the zeroed ``buffer``; ``Doc.set_ents``'s values
-        in the entity columns."""
-        np = optional_import("numpy", FORMAT, "spacy")
-        rows = buffer[: self.rows]
-        for first, parts in self._parts:  # few and large: numpy runs them without the GIL
-            part = parts[0] if len(parts) == 1 else np.concatenate(parts)
-            if part.shape[1] == len(columns.attrs):
-                rows[first : first + len(part)] = part
-            else:
-                for source, column in enumerate(columns.read):
-                    rows[first : first + len(part), column] = part[:, source]
-        for first, last in self._outside:
-            rows[first:last, columns.iob] = 2  # O
-        if self._entities:
-            bounds = np.array([entity[:2] for entity in self._entities], dtype="int64")
-            ids = np.array([entity[2:] for entity in self._entities], dtype="uint64")
-            starts, lengths = bounds[:, 0], bounds[:, 1] - bounds[:, 0]
-            inside = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-            inside += np.arange(len(inside))
-            rows[inside, columns.iob] = 1  # I
-            rows[starts, columns.iob] = 3  # B
-            for source, column in enumerate(columns.entity):
-                rows[inside, column] = np.repeat(ids[:, source], lengths)
-        return rows
-
-    def stores(self) -> dict[Any, list[tuple[int, int]]]:
-        """The rows of each ``StringStore``."""
-        out: dict[Any, list[tuple[int, int]]] = {}
-        for store, first, last in self._stores:
-            out.setdefault(store, []).append((first, last))
-        return out
 
 
 @dataclass(frozen=True)
@@ -713,9 +626,8 @@ class _Columns:
 
 
 class _Shard:
-    """One ``DocBin`` being written, holding what ``DocBin`` holds except the token rows: the
-    worker builds those chunk by chunk and compresses them as they come, as one piece of the
-    file's deflate stream.
+    """One ``DocBin`` being written, holding what ``DocBin`` holds; its token rows come
+    compressed, a piece of deflate stream per document (``TokenRows``), and are only joined.
 
     The file is what ``DocBin(store_user_data=True).to_disk`` writes for the same documents, up
     to how the compressor (``Deflate``) split its output in blocks: it decompresses to the
@@ -735,71 +647,63 @@ class _Shard:
         self._span_groups: list[bytes] = []
         self._user_data: list[bytes] = []
         self.strings: set[str] = set()
-        self._chunk = _Chunk()
-        self._token_bytes = 0
-        # Touched by the worker only:
-        self._deflate = deflate_backend()
-        self._compressor = self._deflate.compressobj(
-            self._deflate.rows_level, zlib.DEFLATED, -zlib.MAX_WBITS
-        )
         self._compressed: list[bytes] = []
         self._adler = zlib.adler32(b"")
-        #: The string ids in the rows' ORTH and NORM columns, by their ``StringStore``.
-        self._ids: dict[int, tuple[Any, set[int]]] = {}
+        self._token_bytes = 0
+        #: The string ids of the rows' ORTH and NORM columns, by their ``StringStore``: the
+        #: documents' own, merged (in the background) every ``MERGE_IDS`` documents.
+        self._ids: dict[int, tuple[Any, list[Any]]] = {}
+        self._merged: dict[int, tuple[Any, Any]] = {}  # touched by the background jobs only
 
     def add(self, rendered: Rendered, store: Any) -> None:
         """One document as ``DocBin.add`` takes it (see ``Rendered``); ``store`` is the
         ``StringStore`` that knows the strings of its rows' ORTH and NORM ids. The other
-        strings go to ``strings``; the compressing thread takes those from the rows."""
+        strings go to ``strings``."""
         self.count += 1
-        rows = rendered.rows
-        self._lengths.append(len(rows))
+        tokens = rendered.tokens
+        self._lengths.append(tokens.length)
         self._spaces.append(rendered.spaces)
         self._flags.append({"has_unknown_spaces": rendered.has_unknown_spaces})
         self._cats.append(rendered.cats)
         self._user_data.append(rendered.user_data)
         self._span_groups.append(rendered.span_groups)
         self.strings |= rendered.strings
-        self._chunk.add(store, rows, rendered.entities)
-        if self._chunk.rows * 8 * len(self.attrs) >= CHUNK_BYTES:
-            self._send()
+        self._compressed.append(tokens.deflated)
+        self._adler = adler32_combine(self._adler, tokens.adler, tokens.size)
+        self._token_bytes += tokens.size
+        self._ids.setdefault(id(store), (store, []))[1].append(tokens.ids)
+        if self.count % MERGE_IDS == 0:
+            self._merge_later()
 
-    def _send(self) -> None:
-        if self._chunk.rows:
-            chunk, self._chunk = self._chunk, _Chunk()
-            self._token_bytes += chunk.rows * 8 * len(self.attrs)
-            self._worker.submit(lambda: self._compress(chunk))
+    def _merge_later(self) -> None:
+        """Hand the documents' id arrays to the background, merged into one per store."""
+        ids, self._ids = self._ids, {}
+        self._worker.submit(lambda: self._merge(ids))
 
-    def _compress(self, chunk: _Chunk) -> None:
-        buffer = self._worker.buffer(chunk.rows, len(self.attrs))
-        rows = chunk.build(buffer, self.columns)
-        self._compressed.append(self._compressor.compress(rows))
-        self._adler = self._deflate.adler32(rows, self._adler)
+    def _merge(self, ids: dict[int, tuple[Any, list[Any]]]) -> None:
         np = self._np
-        for store, parts in chunk.stores().items():
-            known = self._ids.setdefault(id(store), (store, set()))[1]
-            for column in self.columns.text:  # a column at a time: half the time of both at once
-                values = np.concatenate([rows[first:last, column] for first, last in parts])
-                known.update(np.unique(values).tolist())
-        self._worker.recycle(buffer)
+        for key, (store, arrays) in ids.items():
+            merged = self._merged.get(key)
+            parts = arrays if merged is None else [merged[1], *arrays]
+            self._merged[key] = (store, np.unique(np.concatenate(parts)))
 
     def finish(self, path: Path) -> None:
-        """Write the file (in the worker, after the shard's last rows); the shard is done."""
-        self._send()
+        """Write the file (in the background); the shard is done."""
+        self._merge_later()
         self._worker.submit(lambda: self._write(path))
 
     def _write(self, path: Path) -> None:
-        for store, ids in self._ids.values():
-            self.strings.update(store[string_id] for string_id in ids)
+        np = self._np
+        for store, unique in self._merged.values():
+            self.strings.update(store[string_id] for string_id in unique.tolist())
         srsly = optional_import("srsly", FORMAT, "spacy")
-        numpy = optional_import("numpy", FORMAT, "spacy")
         pack = srsly.msgpack.Packer(use_bin_type=True)  # as srsly.msgpack_dumps, piece by piece
         # DocBin.to_bytes: zlib(msgpack({version, attrs, tokens, spaces, lengths, strings,
         # cats, flags, span_groups, user_data})), the map written key by key.
         head = [b"\x8a", pack.pack("version"), pack.pack("0.1"), pack.pack("attrs")]
         head += [pack.pack(self.attrs), pack.pack("tokens"), _bin_header(self._token_bytes)]
         prefix = b"".join(head)
-        lengths = numpy.asarray(self._lengths, dtype="int32").tobytes("C")
+        lengths = np.asarray(self._lengths, dtype="int32").tobytes("C")
 
         def tail() -> Iterator[bytes]:
             yield from (pack.pack("spaces"), pack.pack(b"".join(self._spaces)))
@@ -810,12 +714,11 @@ class _Shard:
                 yield pack.pack(key) + pack.pack_array_header(len(items))
                 yield from map(pack.pack, items)
 
-        backend = self._deflate
+        backend = deflate_backend()
         with path.open("wb") as out:
             out.write(b"\x78\x9c")  # zlib header: deflate, 32 KiB window, default level
             out.write(_deflate(prefix, last=False, backend=backend))
             out.writelines(self._compressed)
-            out.write(self._compressor.flush(zlib.Z_SYNC_FLUSH))
             compressor = backend.compressobj(backend.rest_level, zlib.DEFLATED, -zlib.MAX_WBITS)
             adler = adler32_combine(zlib.adler32(prefix), self._adler, self._token_bytes)
             for block in _blocks(tail()):  # a block at a time: never the whole tail in memory
@@ -837,20 +740,32 @@ def _blocks(pieces: Iterable[bytes], size: int = 1 << 20) -> Iterator[bytes]:
         yield bytes(block)
 
 
+class TokenRows(NamedTuple):
+    """A document's token rows (every ``DocBin`` column) made ready for a shard: compressed
+    on their own (a piece of deflate stream, independent of what comes before or after),
+    with what a shard needs to join them."""
+
+    #: Tokens (rows).
+    length: int
+    #: The rows as raw deflate blocks, ending byte-aligned and not final.
+    deflated: bytes
+    #: Adler-32 and size of the raw rows.
+    adler: int
+    size: int
+    #: The distinct string ids of the rows' ORTH and NORM columns (a uint64 array).
+    ids: Any
+
+
 class Rendered(NamedTuple):
     """One document made ready for a shard, in plain values (it may be made in another
     process): what ``DocBin.add`` keeps of its ``Doc``."""
 
     split: str
-    #: Token rows: every ``DocBin`` column, or just the ``read`` ones (``_Columns``).
-    rows: Any
+    tokens: TokenRows
     #: One byte per token: whether a space follows it.
     spaces: bytes
     user_data: bytes
     span_groups: bytes
-    #: None without entities, else ``(start, end, label id, kb id, span id)`` per entity
-    #: (then ``rows`` has just the ``read`` columns).
-    entities: list[tuple[int, int, int, int, int]] | None
     #: The strings of the document besides its tokens' texts and norms.
     strings: frozenset[str]
     has_unknown_spaces: bool
@@ -877,6 +792,21 @@ class DocRenderer:
         self._read_attrs = [*self.columns.read_attrs, ids["IDX"], ids["LENGTH"]]
         #: ``StringStore.add`` of the entity labels and ids, per store (by its id()).
         self._string_ids: dict[int, dict[str, int]] = {}
+        self._np = optional_import("numpy", FORMAT, "spacy")
+        deflate = deflate_backend()
+        #: One compressor for every document, reset after each (``Z_FULL_FLUSH``): each
+        #: document's rows are a piece of deflate stream that any shard can take in any order.
+        self._compressor = deflate.compressobj(deflate.rows_level, zlib.DEFLATED, -zlib.MAX_WBITS)
+        self._adler32 = deflate.adler32
+
+    def _token_rows(self, rows: Any) -> TokenRows:
+        """``rows`` (every ``DocBin`` column, uint64) compressed for a shard."""
+        np = self._np
+        rows = np.ascontiguousarray(rows, dtype="uint64")
+        data = rows.data
+        deflated = self._compressor.compress(data) + self._compressor.flush(zlib.Z_FULL_FLUSH)
+        ids = np.unique(rows[:, self.columns.text])
+        return TokenRows(len(rows), deflated, self._adler32(data), rows.nbytes, ids)
 
     def rendered(
         self, documents: Iterable[ExportDocument], report: ExportReport
@@ -921,11 +851,10 @@ class DocRenderer:
                     texts.add(span.id_)
         return Rendered(
             split,
-            rows,
+            self._token_rows(rows),
             doc.to_array(self._spacy_attr).astype(bool).tobytes(),
             self._dumps(doc.user_data),
             doc.spans.to_bytes(),
-            None,
             frozenset(texts),
             doc.has_unknown_spaces,
             doc.cats,
@@ -962,14 +891,24 @@ class DocRenderer:
                 found = known[value] = strings.add(value)
             return found
 
-        ids = None if entities is None else self._entity_ids(entities, strings)
+        columns = self.columns
+        rows = self._np.zeros((len(read), len(columns.attrs)), dtype="uint64")
+        rows[:, columns.read] = read[:, :3]
+        if entities is not None:  # as Doc.set_ents: O outside, B and I with the entity's ids
+            rows[:, columns.iob] = 2
+            type_, kb_id, ent_id = columns.entity
+            for start, end, label, kb, item in self._entity_ids(entities, strings):
+                rows[start, columns.iob] = 3
+                rows[start + 1 : end, columns.iob] = 1
+                rows[start:end, type_] = label
+                rows[start:end, kb_id] = kb
+                rows[start:end, ent_id] = item
         return Rendered(
             split,
-            read[:, :3],
+            self._token_rows(rows),
             read[:, 3].astype(bool).tobytes(),
             user_data,
             span_groups_bytes(groups, starts, ends, string_id, self._dumps),
-            ids,
             frozenset(texts),
             doc.has_unknown_spaces,
             doc.cats,

@@ -43,8 +43,9 @@ MIN_DOCUMENTS = 2_000
 MIN_ARTICLES_JSONL = 50_000
 #: Documents per block.
 BLOCK_DOCUMENTS = 128
-#: Blocks handed to the worker and not yet back, at most.
-AHEAD = 2
+#: Blocks handed to the worker and not yet back, at most (the worker is kept busy: this
+#: process also merges and writes what both render).
+AHEAD = 4
 #: Rendered blocks waiting for an earlier one, at most (then this process waits).
 HOLD = 8
 #: Seconds to wait for the worker's block before rendering it here and going on without it.
@@ -222,11 +223,9 @@ class SpacyBlocks(_DocumentBlocks):
         """The documents' plain values, and the strings of their rows' ids (ORTH, NORM) that
         the worker has not sent before: the exporting process keeps them in one store."""
         np = self._np
-        columns = self._renderer.columns
         found: dict[int, Any] = {}
         for rendered, store in result.payload:
-            text = columns.text if rendered.rows.shape[1] == len(columns.attrs) else [0, 1]
-            found.setdefault(id(store), [store, []])[1].append(rendered.rows[:, text].ravel())
+            found.setdefault(id(store), [store, []])[1].append(rendered.tokens.ids)
         strings = []
         for store, parts in found.values():
             for string_id in np.unique(np.concatenate(parts)).tolist():
@@ -236,19 +235,19 @@ class SpacyBlocks(_DocumentBlocks):
         documents = []
         blobs: list[bytes] = []
         for rendered, _store in result.payload:
-            rows = rendered.rows
+            tokens = rendered.tokens
             documents.append(
                 [
                     rendered.split,
-                    list(rows.shape),
-                    rendered.entities,
+                    [tokens.length, tokens.adler, tokens.size],
                     sorted(rendered.strings),
                     rendered.has_unknown_spaces,
                     rendered.cats,
                 ]
             )
             blobs += [
-                np.ascontiguousarray(rows, dtype="uint64").tobytes(),
+                tokens.deflated,
+                np.ascontiguousarray(tokens.ids, dtype="uint64").tobytes(),
                 rendered.spaces,
                 rendered.user_data,
                 rendered.span_groups,
@@ -257,18 +256,21 @@ class SpacyBlocks(_DocumentBlocks):
 
     def from_wire(self, wire: Wire) -> BlockResult:
         header, blobs = wire
-        np = self._np
+        np, writer = self._np, self._writer
         documents = []
-        for n, (split, shape, entities, strings, unknown, cats) in enumerate(header["rendered"]):
-            rows, spaces, user_data, span_groups = blobs[4 * n : 4 * n + 4]
+        for n, (split, sizes, strings, unknown, cats) in enumerate(header["rendered"]):
+            deflated, ids, spaces, user_data, span_groups = blobs[5 * n : 5 * n + 5]
+            length, adler, size = sizes
+            tokens = writer.TokenRows(
+                int(length), deflated, int(adler), int(size), np.frombuffer(ids, dtype="uint64")
+            )
             documents.append(
-                self._writer.Rendered(
+                writer.Rendered(
                     split,
-                    np.frombuffer(rows, dtype="uint64").reshape(shape),
+                    tokens,
                     spaces,
                     user_data,
                     span_groups,
-                    None if entities is None else [tuple(entity) for entity in entities],
                     frozenset(strings),
                     bool(unknown),
                     dict(cats),

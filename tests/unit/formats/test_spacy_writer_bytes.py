@@ -48,6 +48,7 @@ def test_files_hold_what_docbin_holds(
             "deflate_backend",
             lambda: writer.Deflate(zlib.compressobj, zlib.adler32, 3, zlib.Z_DEFAULT_COMPRESSION),
         )
+    monkeypatch.setattr(writer, "MERGE_IDS", 2)  # string ids merged in the background too
     options = ExportOptions(layers=layers, align=align)
     report = ExportReport("spacy", tmp_path)
     docs = documents()
