@@ -77,18 +77,26 @@ def contents(folder: Path) -> dict[str, bytes]:
     return out
 
 
-@pytest.mark.parametrize("fmt", ["conll", "spacy"])
-def test_blocks_with_a_worker_write_what_one_process_writes(
-    corpus: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
-) -> None:
+def alone_then_tiny_blocks(
+    project: Project, fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict:
+    """The export in one process (into ``tmp_path / "alone"``); then settings for the next:
+    tiny blocks, a worker for any size, and at most one block ahead, so that the worker and
+    this process both render and results come back out of order."""
     monkeypatch.setenv(export_parallel.WORKERS_VARIABLE, "0")
-    alone = export(corpus, fmt, tmp_path / "alone", worker=False)
-    # Tiny blocks, a worker for any size, and at most one block ahead: the worker and this
-    # process both render, and results come back out of order.
+    alone = export(project, fmt, tmp_path / "alone", worker=False)
     monkeypatch.setenv(export_parallel.WORKERS_VARIABLE, "1")
     monkeypatch.setattr(export_parallel, "MIN_DOCUMENTS", 0)
     monkeypatch.setattr(export_parallel, "BLOCK_DOCUMENTS", 2)
     monkeypatch.setattr(export_parallel, "AHEAD", 1)
+    return alone
+
+
+@pytest.mark.parametrize("fmt", ["conll", "spacy"])
+def test_blocks_with_a_worker_write_what_one_process_writes(
+    corpus: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    alone = alone_then_tiny_blocks(corpus, fmt, tmp_path, monkeypatch)
     used = []
     real = export_parallel.run_blocks
 

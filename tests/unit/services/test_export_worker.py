@@ -21,7 +21,12 @@ from annotator.services.export_worker import (
     write_frame,
 )
 from annotator.storage.project import Project
-from tests.unit.services.test_export_parallel import contents, corpus, export  # noqa: F401
+from tests.unit.services.test_export_parallel import (  # noqa: F401
+    alone_then_tiny_blocks,
+    contents,
+    corpus,
+    export,
+)
 
 pytest.importorskip("spacy")
 
@@ -101,12 +106,7 @@ def test_a_misbehaving_worker_changes_nothing(
     fmt: str,
     how: str,
 ) -> None:
-    monkeypatch.setenv(export_parallel.WORKERS_VARIABLE, "0")
-    alone = export(corpus, fmt, tmp_path / "alone", worker=False)
-    monkeypatch.setenv(export_parallel.WORKERS_VARIABLE, "1")
-    monkeypatch.setattr(export_parallel, "MIN_DOCUMENTS", 0)
-    monkeypatch.setattr(export_parallel, "BLOCK_DOCUMENTS", 2)
-    monkeypatch.setattr(export_parallel, "AHEAD", 1)
+    alone = alone_then_tiny_blocks(corpus, fmt, tmp_path, monkeypatch)
     started: list[WorkerProcess] = []
 
     def misbehaving(path: Path, fmt: str, options: ExportOptions) -> WorkerProcess:
