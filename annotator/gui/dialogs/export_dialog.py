@@ -52,7 +52,9 @@ class QtExportDialog(QDialog):
         self.resize(760, 620)
         self._project = project
         self._task: QtTask | None = None
-        self._preview_task: QtTask | None = None
+        #: Preview counts still running, by generation: each is held until it ends (a task
+        #: dropped while its thread runs would take its signals with it).
+        self._preview_tasks: dict[int, QtTask] = {}
         self._preview_generation = 0
         self.result_text = ""
 
@@ -162,7 +164,6 @@ class QtExportDialog(QDialog):
     def refresh_preview(self) -> None:
         self.preview_table.setRowCount(0)
         self._preview_generation += 1  # a count still running is for older choices
-        self._preview_task = None
         native = self.format.currentData() == "jsonl"
         # The native file is the whole project: no choice of labels, splits or layers applies.
         for widget in (self.source, self.splits, self.split_by, self.seed, self.layers):
@@ -201,19 +202,19 @@ class QtExportDialog(QDialog):
         task.signals.failed.connect(
             lambda message: self._on_preview_task_failed(generation, message)
         )
-        self._preview_task = task
+        self._preview_tasks[generation] = task
         start(task)
 
     def _on_preview_task_finished(
         self, generation: int, request: DatasetRequest, plan: DatasetPlan
     ) -> None:
+        self._preview_tasks.pop(generation, None)
         if generation == self._preview_generation:
-            self._preview_task = None
             self._show_plan(request, plan)
 
     def _on_preview_task_failed(self, generation: int, message: str) -> None:
+        self._preview_tasks.pop(generation, None)
         if generation == self._preview_generation:
-            self._preview_task = None
             self.preview_message.setText(f"⚠ Could not count: {message}")
 
     def done(self, result: int) -> None:
@@ -221,8 +222,8 @@ class QtExportDialog(QDialog):
         super().done(result)
 
     def is_counting(self) -> bool:
-        """Whether the preview is being counted in the background."""
-        return self._preview_task is not None
+        """Whether the preview of the current choices is being counted in the background."""
+        return self._preview_generation in self._preview_tasks
 
     def _show_plan(self, request: DatasetRequest, plan: DatasetPlan) -> None:
         for split, _share in request.splits:
