@@ -35,7 +35,7 @@ def test_preview_and_background_export(qtbot, project: Project, tmp_path: Path) 
     rows = [[table.item(r, c).text() for c in range(4)] for r in range(table.rowCount())]
     assert {r[0] for r in rows} == {"train", "test"}
     assert {(r[1], r[2]) for r in rows} == {("entities", "PER")}
-    assert sum(int(r[3]) for r in rows) == 4
+    assert sum(int(r[3].replace(",", "")) for r in rows) == 4
     message = dialog.preview_message.text()
     assert message.startswith("Documents per split: train: ")
     assert message.endswith("3 article(s) have no set from this source.")
@@ -76,7 +76,7 @@ def test_a_large_project_is_counted_in_the_background(
     table = dialog.preview_table
     rows = [[table.item(r, c).text() for c in range(4)] for r in range(table.rowCount())]
     assert {r[0] for r in rows} == {"train", "test"}
-    assert sum(int(r[3]) for r in rows) == 4
+    assert sum(int(r[3].replace(",", "")) for r in rows) == 4
     assert dialog.preview_message.text().startswith("Documents per split: train: ")
     dialog.splits.setText("train=0.5")
     dialog.refresh_preview()  # refused at once, without counting

@@ -230,12 +230,12 @@ class QtExportDialog(QDialog):
             for (layer, label), count in sorted(plan.labels.get(split, {}).items()):
                 row = self.preview_table.rowCount()
                 self.preview_table.insertRow(row)
-                for column, value in enumerate((split, layer, label, str(count))):
+                for column, value in enumerate((split, layer, label, f"{count:,}")):
                     self.preview_table.setItem(row, column, QTableWidgetItem(value))
-        documents = ", ".join(f"{s}: {plan.documents.get(s, 0)}" for s, _ in request.splits)
+        documents = ", ".join(f"{s}: {plan.documents.get(s, 0):,}" for s, _ in request.splits)
         message = f"Documents per split: {documents}."
         if plan.without_set:
-            message += f" {plan.without_set} article(s) have no set from this source."
+            message += f" {plan.without_set:,} article(s) have no set from this source."
         self.preview_message.setText(message)
 
     def start_export(self) -> None:
@@ -296,7 +296,7 @@ class QtExportDialog(QDialog):
 
 
 def describe(report: WriterReport) -> str:
-    documents = ", ".join(f"{s}: {n}" for s, n in report.documents.items()) or "none"
+    documents = ", ".join(f"{s}: {n:,}" for s, n in report.documents.items()) or "none"
     lines = [f"Wrote {report.format} to {report.out} (documents per split: {documents})."]
     lines += [f"Not written: {reason}: {n}" for reason, n in sorted(report.dropped.items())]
     lines += [f"Note: {note}" for note in report.notes]
