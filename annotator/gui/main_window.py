@@ -135,6 +135,8 @@ class QtMainWindow(QMainWindow):
         schema = self.project.schema
         self.palette_bar = QtLabelPalette(self.label_selection, self)
         self.palette_bar.load(schema)
+        #: The schema version the palette, Label menu and colours show (``refresh_window``).
+        self.schema_version = self.project.schemas.latest_version()
         self.header = QLabel(self)
         self.header.setObjectName("articleHeader")
         self.header.setWordWrap(True)

@@ -229,6 +229,7 @@ def refresh_window(window: QtMainWindow, *, data_changed: bool) -> None:
     starts anew (its steps name labels that may no longer exist).
     """
     schema = window.project.schema
+    window.schema_version = window.project.schemas.latest_version()
     window.palette_bar.load(schema)
     _rebuild_label_actions(window)
     current = window.session.service.article.id if window.session is not None else None

@@ -189,8 +189,18 @@ class QtSafetyController(QObject):
         return self.reload_all()
 
     def reload_all(self) -> bool:
-        """Bring every open article and the list in step with the file."""
+        """Bring every open article and the list in step with the file; a schema saved by
+        another program redraws the palette, Label menu and colours as well."""
         window = self.window
+        if self.project.schemas.latest_version() != window.schema_version:
+            from annotator.gui.project_setup import refresh_window
+
+            refresh_window(window, data_changed=True)  # labels may be renamed or merged
+            window._load_articles()
+            window.statusBar().showMessage(
+                "Updated the labels and articles with changes saved by another program.", 8000
+            )
+            return True
         changed = []
         for article_id, session in list(window._sessions.items()):
             if reload_service(session.service):

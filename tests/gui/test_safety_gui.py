@@ -267,3 +267,36 @@ def test_timer_backs_up_only_after_work(qtbot, window: QtMainWindow) -> None:
     assert len(made) == count + 1 and made[0].reason == "timer"
     with Project.open(made[0].path, read_only=True) as copy:
         assert copy.database.conn.execute("SELECT COUNT(*) FROM mentions").fetchone()[0] == 1
+
+
+_OTHER_SCHEMA = """
+import sys
+from pathlib import Path
+from annotator.domain.schema import EntityType
+from annotator.storage.project import Project
+
+with Project.open(Path(sys.argv[1])) as project:
+    schema = project.schema
+    extra = EntityType(name="WEAPON", color="#aa3366")
+    project.schemas.save(
+        schema.model_copy(update={"entity_types": [*schema.entity_types, extra]}),
+        note="added by another program",
+    )
+"""
+
+
+def test_a_schema_saved_by_another_process_redraws_the_palette(qtbot, window: QtMainWindow) -> None:
+    assert "WEAPON" not in window.palette_bar.buttons
+    subprocess.run(
+        [sys.executable, "-c", _OTHER_SCHEMA, str(window.project.path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    QApplication.sendEvent(window, QEvent(QEvent.Type.WindowActivate))
+    assert "WEAPON" in window.palette_bar.buttons
+    assert any("WEAPON" in name for name in window.actions_by_name)
+    assert "another program" in window.statusBar().currentMessage()
+    assert window.session is not None  # the article is open again, on the new schema
+    assert window.safety.check_outside_changes() is False  # seen once, not again
