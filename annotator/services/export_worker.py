@@ -118,9 +118,13 @@ class WorkerProcess:
         assert self._process.stdin is not None and self._process.stdout is not None
         self._input: IO[bytes] = self._process.stdin
         self._output: IO[bytes] = self._process.stdout
-        self._send({"path": str(path), "fmt": fmt, "options": options_to_wire(options)}, [])
         self._reader = threading.Thread(target=self._read, name="export-worker", daemon=True)
         self._reader.start()
+        try:
+            self._send({"path": str(path), "fmt": fmt, "options": options_to_wire(options)}, [])
+        except WorkerGoneError:  # it stopped at once: reaped, not left behind
+            self.shutdown()
+            raise
 
     def submit(self, specs: list[Any]) -> Future[Wire]:
         """Send one block; ``WorkerGoneError`` if the worker has stopped."""

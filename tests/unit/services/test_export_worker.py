@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
 import sys
 from pathlib import Path
 
@@ -121,3 +122,29 @@ def test_a_misbehaving_worker_changes_nothing(
     assert export(corpus, fmt, tmp_path / "here", worker=True) == alone
     assert contents(tmp_path / "here") == contents(tmp_path / "alone")
     assert len(started) == 1
+
+
+def test_a_worker_that_cannot_take_its_setup_is_reaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting fails (its input is already broken) and no process is left behind."""
+    from annotator.services import export_worker
+
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def popen(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    def broken(*_args: object) -> None:
+        raise BrokenPipeError("the worker is gone")
+
+    monkeypatch.setattr(export_worker.subprocess, "Popen", popen)
+    monkeypatch.setattr(export_worker, "write_frame", broken)
+    monkeypatch.setattr(export_worker, "STOP_TIMEOUT", 0.2)
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    with pytest.raises(WorkerGoneError):
+        WorkerProcess(tmp_path / "p.annotator", "conll", ExportOptions(), command=sleeper)
+    (process,) = started
+    assert process.returncode is not None  # waited for (killed: it did not stop by itself)
