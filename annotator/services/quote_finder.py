@@ -31,6 +31,12 @@ DEFAULT_SPEECH_VERBS = (
     "responded", "replied", "warned", "noted", "argued", "claimed", "insisted", "announced",
     "declared", "wrote", "writes", "asked", "confirmed", "denied", "acknowledged", "recalled",
     "according to",
+    # German, French, Spanish, Dutch, Italian: forms that are not English words.
+    "sagte", "sagt", "sagten", "erklärte", "erklärt", "betonte", "warnte", "laut",
+    "a déclaré", "a dit", "dit", "a affirmé", "a expliqué", "a ajouté", "a souligné", "selon",
+    "dijo", "afirmó", "declaró", "explicó", "añadió", "aseguró", "señaló", "según",
+    "zei", "zegt", "verklaarde", "volgens",
+    "ha detto", "ha dichiarato", "ha spiegato", "ha aggiunto",
 )  # fmt: skip
 #: Who is told: "told reporters" is one cue.
 _AUDIENCES = ("reporters", "journalists", "the press", "lawmakers", "the crowd")
@@ -57,7 +63,10 @@ _ABBREVIATIONS = _words(
 )
 _PRONOUNS = {"he": "m", "she": "f", "they": "p", "him": "m", "her": "f"}
 _SUBJECT_PRONOUNS = frozenset({"he", "she", "they"})
-_DETERMINERS = _words("""the a an its his her their our this that these those one some another""")
+_DETERMINERS = _words(
+    """the a an its his her their our this that these those one some another
+    la les el los las lo il un une una uno die das dem ein eine einer het een"""
+)
 _PREPOSITIONS = _words(
     """by with to for of from about against than at on in into under over between like"""
 )
@@ -67,8 +76,12 @@ _TITLES = _words(
     mayor president vice senator sen. representative rep. governor gov. premier chancellor
     secretary director chief judge justice ambassador commissioner councillor councilor
     inspector officer detective pastor father rabbi imam sheikh king queen prince princess
-    pope chairman chairwoman chair ceo deputy speaker spokesman spokeswoman spokesperson"""
+    pope chairman chairwoman chair ceo deputy speaker spokesman spokeswoman spokesperson
+    ministre ministra ministro ministerin kanzler kanzlerin präsident präsidentin président
+    présidente presidente sprecher sprecherin porte-parole portavoz woordvoerder"""
 )
+#: ‘Verteidigungsminister Boris Pistorius’: German compounds ending in a title are titles.
+_TITLE_ENDINGS = ("minister", "ministerin", "kanzler", "kanzlerin", "präsident", "präsidentin")
 _MALE_TITLES = _words("""mr mr. sir lord king prince father chairman spokesman""")
 _FEMALE_TITLES = _words("""mrs mrs. ms ms. miss dame lady queen princess chairwoman spokeswoman""")
 _ORG_WORDS = _words(
@@ -722,7 +735,8 @@ def _strip_titles(text: str, tokens: list[tuple[int, int]]) -> list[tuple[int, i
     """‘Innovation Minister Priya Raman’ -> ‘Priya Raman’; a title alone stays."""
     last_title = -1
     for n, (s, e) in enumerate(tokens):
-        if text[s:e].lower().rstrip(".") in _TITLES or text[s:e].lower() in _TITLES:
+        word = text[s:e].lower()
+        if word.rstrip(".") in _TITLES or word in _TITLES or word.endswith(_TITLE_ENDINGS):
             last_title = n
     if 0 <= last_title < len(tokens) - 1:
         return tokens[last_title + 1 :]
@@ -797,6 +811,8 @@ def _leading_subject(text: str, start: int, end: int) -> tuple[int, int] | None:
             run.append((s2, e2))
         elif not run and word.lower() in _DETERMINERS:
             continue  # ‘according to the council’: the name after the article
+        elif not run and word.lower() in _TITLES:
+            continue  # ‘dijo la ministra Margarita Robles’: the name after the title
         else:
             break
     while run and text[run[-1][0] : run[-1][1]].lower() in _NAME_PARTICLES:

@@ -62,8 +62,8 @@ def test_sample_with_french_german_single_and_continued_quotes(finder: QuoteFind
     quotes = [q for q in finder.find(text) if q.quote_type == "direct"]
     assert described(text, quotes) == [
         ("«Nous ne reviendrons pas ", "told the press", "Claire Dubois", "Claire Dubois"),
-        # German speech verb: no cue in the English lexicon, the nearest person speaks.
-        ("„Wir brauchen mehr Person", None, "Anton Weiss", "Anton Weiss"),
+        # A German speech verb of the news lexicon: the cue and its subject.
+        ("„Wir brauchen mehr Person", "sagte", "Weiss", "Weiss"),
         ("'We need more people, not", "said", "he", "Weiss"),
         ('"We have made a fair offe', "said", "Marchand", "Marchand"),
         ('"The door remains open.\n"', "said", "Marchand", "Marchand"),
@@ -293,3 +293,42 @@ def test_held_out_gold_strings_are_in_their_texts() -> None:
             assert item["type"] in ("direct", "indirect", "mixed")
             direct_count += item["type"] == "direct"
     assert direct_count >= 30
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "speaker"),
+    [
+        (
+            "„Wir werden die Truppen nicht abziehen“, sagte Verteidigungsminister Boris "
+            "Pistorius am Mittwoch in Berlin.",
+            "sagte",
+            "Boris Pistorius",
+        ),
+        (
+            "« Nous ne reculerons pas », a déclaré la ministre Catherine Vautrin à Paris.",
+            "a déclaré",
+            "Catherine Vautrin",
+        ),
+        (
+            "«No vamos a retroceder», dijo la ministra Margarita Robles en Madrid.",
+            "dijo",
+            "Margarita Robles",
+        ),
+        (
+            "“We trekken ons niet terug”, zei minister Ruben Brekelmans in Den Haag.",
+            "zei",
+            "Ruben Brekelmans",
+        ),
+        (
+            "«Non ci ritireremo», ha detto il ministro Guido Crosetto a Roma.",
+            "ha detto",
+            "Guido Crosetto",
+        ),
+    ],
+)
+def test_the_news_lexicon_finds_cues_and_speakers_in_other_languages(
+    finder: QuoteFinder, text: str, cue: str, speaker: str
+) -> None:
+    (quote,) = finder.find(text)
+    assert quote.cue is not None and text[quote.cue[0] : quote.cue[1]] == cue
+    assert quote.speaker is not None and text[quote.speaker[0] : quote.speaker[1]] == speaker
