@@ -26,7 +26,17 @@ def documents() -> list:
     extra.mention("i-wo", "PER")  # inside a token: expanded
     extra.mention("met  Lee", "ORG")  # two spaces inside: one whitespace token
     extra.mention("Seoul.", "GPE")  # "Seoul" "." on token boundaries
-    return [*sample_documents(), *export_samples.samples(), extra.document("test")]
+    # Chinese: spaCy's own ChineseTokenizer (not its Tokenizer class), the Doc-based path.
+    chinese = Builder(Article.create("北京市长李明说：“我们不会退让。”", id="zh", language="zh"))
+    li = chinese.entity("李明", "PER")
+    chinese.mention("李明", "PER", entity=li)
+    chinese.mention("北京", "GPE")
+    return [
+        *sample_documents(),
+        *export_samples.samples(),
+        extra.document("test"),
+        chinese.document("test"),
+    ]
 
 
 @pytest.mark.parametrize(
