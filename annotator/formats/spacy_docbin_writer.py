@@ -634,9 +634,8 @@ class _Shard:
     very same msgpack bytes.
     """
 
-    def __init__(self, columns: _Columns, worker: BackgroundJobs) -> None:
-        self.columns = columns
-        self.attrs = columns.attrs
+    def __init__(self, attrs: list[int], worker: BackgroundJobs) -> None:
+        self.attrs = attrs
         self._np = optional_import("numpy", FORMAT, "spacy")
         self._worker = worker
         self.count = 0
@@ -940,7 +939,7 @@ class Shards:
 
     def __init__(self, out_dir: Path, shard_size: int, report: ExportReport) -> None:
         tokens = optional_import("spacy.tokens", FORMAT, "spacy")
-        self.columns = _Columns.of(tokens.DocBin(store_user_data=True).attrs)
+        self.attrs: list[int] = tokens.DocBin(store_user_data=True).attrs
         self._out_dir = out_dir
         self._size = max(1, shard_size)
         self._report = report
@@ -955,7 +954,7 @@ class Shards:
         split = rendered.split
         shard = self._open.get(split)
         if shard is None:
-            shard = self._open[split] = _Shard(self.columns, self._worker)
+            shard = self._open[split] = _Shard(self.attrs, self._worker)
         shard.add(rendered, store)
         self._report.documents[split] += 1
         if shard.count >= self._size:

@@ -303,24 +303,31 @@ def plan_dataset(project: Project, request: DatasetRequest) -> DatasetPlan:
     keys = project.articles.keys()
     assignment = assign_splits(keys, request.splits, split_by=request.split_by, seed=request.seed)
     counts = project.sets.counts_by_set()
-    names = {a.id: a.name for a in project.annotators.list()}
     plan = DatasetPlan()
-    for start in range(0, len(keys), LOAD_BATCH):
-        batch = [key.id for key in keys[start : start + LOAD_BATCH]]
+    for article_id, chosen in _chosen_sets(project, [key.id for key in keys], request.source):
+        if not chosen:
+            plan.without_set += 1
+        split = assignment[article_id]
+        for set_id, _whose in chosen:
+            plan.documents[split] += 1
+            for (layer, label), n in counts.get(set_id, Counter()).items():
+                if layer in request.options.layers:
+                    plan.labels.setdefault(split, Counter())[(layer, label)] += n
+    return plan
+
+
+def _chosen_sets(
+    project: Project, article_ids: list[str], source: str
+) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """``(article id, [(set id, whose)])`` for each of ``article_ids`` by ``source`` (see
+    ``_choose_sets``): sets listed for ``LOAD_BATCH`` articles at a time, names read once."""
+    names = {a.id: a.name for a in project.annotators.list()}
+    for start in range(0, len(article_ids), LOAD_BATCH):
+        batch = article_ids[start : start + LOAD_BATCH]
         infos = project.sets.infos_for_articles(batch)
         for article_id in batch:
-            chosen = _choose_sets(
-                project, article_id, request.source, infos=infos.get(article_id, []), names=names
-            )
-            if not chosen:
-                plan.without_set += 1
-            split = assignment[article_id]
-            for set_id, _whose in chosen:
-                plan.documents[split] += 1
-                for (layer, label), n in counts.get(set_id, Counter()).items():
-                    if layer in request.options.layers:
-                        plan.labels.setdefault(split, Counter())[(layer, label)] += n
-    return plan
+            found = infos.get(article_id, [])
+            yield article_id, _choose_sets(project, article_id, source, infos=found, names=names)
 
 
 def export_dataset(
@@ -383,24 +390,11 @@ def _export_dataset(
     skipped: Counter[str] = Counter()
 
     def chosen() -> Iterator[tuple[str, list[tuple[str, str]], str]]:
-        # Sets listed and chosen for LOAD_BATCH articles at a time, annotator names once.
-        names = {a.id: a.name for a in project.annotators.list()}
         for split, _share in request.splits:
-            ids = members[split]
-            for start in range(0, len(ids), LOAD_BATCH):
-                batch = ids[start : start + LOAD_BATCH]
-                infos = project.sets.infos_for_articles(batch)
-                for article_id in batch:
-                    pairs = _choose_sets(
-                        project,
-                        article_id,
-                        request.source,
-                        infos=infos.get(article_id, []),
-                        names=names,
-                    )
-                    if not pairs:
-                        skipped["articles without a set for this source"] += 1
-                    yield article_id, pairs, split
+            for article_id, pairs in _chosen_sets(project, members[split], request.source):
+                if not pairs:
+                    skipped["articles without a set for this source"] += 1
+                yield article_id, pairs, split
 
     def documents() -> Iterator[ExportDocument]:
         # Loaded a block at a time: a few queries per block instead of a dozen per article.

@@ -181,7 +181,6 @@ class QtExportDialog(QDialog):
             self.export_button.setEnabled(False)
             return
         self.export_button.setEnabled(True)
-        self._preview_generation += 1
         if self._project.articles.count() < SYNC_PREVIEW_ARTICLES:
             self._show_plan(request, plan_dataset(self._project, request))
             return
